@@ -1,0 +1,79 @@
+"""bandit: Python AST checks. Files it cannot parse show up only in `errors[]`, so those fail the scan."""
+
+from __future__ import annotations
+
+import json
+
+from gate.findings import Finding, Location, normalise_path
+from gate.scanners.base import RawOutput, ScanConfig, Scanner, ScanResult, ScanStatus, ScanTarget, first_line
+from gate.scanners.severity import bandit_severity
+from gate.scanners.source import has_marker, read_lines, snippet
+
+
+class BanditScanner(Scanner):
+    name = "bandit"
+    binary = "bandit"
+
+    def applies(self, target: ScanTarget) -> bool:
+        return bool(target.python_files)
+
+    def command(self, target: ScanTarget, config: ScanConfig) -> list[str]:
+        # --ignore-nosec: report `# nosec` lines too; the gate decides per environment what they mean.
+        return [self.binary, "--format", "json", "--quiet", "--ignore-nosec", "--", *target.python_files]
+
+    def parse(self, raw: RawOutput, target: ScanTarget, config: ScanConfig) -> ScanResult:
+        if raw.exit_code not in (0, 1):
+            return ScanResult(self.name, ScanStatus.FAILED, reason=f"exit {raw.exit_code}: {first_line(raw.stderr)}")
+        try:
+            data = json.loads(raw.stdout)
+            results = data["results"]
+            errors = data.get("errors", [])
+        except (ValueError, KeyError, TypeError):
+            return ScanResult(self.name, ScanStatus.FAILED, reason="output is not bandit JSON")
+        if errors:
+            first = errors[0]
+            return ScanResult(
+                self.name,
+                ScanStatus.FAILED,
+                reason=f"{len(errors)} file(s) not analysed, e.g. {normalise_path(str(first.get('filename')))}: "
+                f"{first.get('reason')}",
+            )
+        findings: list[Finding] = []
+        suppressed: list[Finding] = []
+        try:
+            for item in results:
+                finding, inline = self._finding(item, target)
+                (suppressed if inline else findings).append(finding)
+        except (KeyError, TypeError, ValueError) as exc:
+            return ScanResult(self.name, ScanStatus.FAILED, reason=f"unexpected bandit result shape: {exc}")
+        return ScanResult(self.name, ScanStatus.OK, findings=tuple(findings), suppressed_inline=tuple(suppressed))
+
+    def _finding(self, item: dict[str, object], target: ScanTarget) -> tuple[Finding, bool]:
+        path = normalise_path(str(item["filename"]))
+        line_range = item.get("line_range") or [item["line_number"]]
+        assert isinstance(line_range, list)
+        start, end = int(line_range[0]), int(line_range[-1])
+        lines = read_lines(target.root, path)
+        cwe = item.get("issue_cwe")
+        cwe_ids = (f"CWE-{cwe['id']}",) if isinstance(cwe, dict) and cwe.get("id") else ()
+        test_id = str(item["test_id"])
+        finding = Finding(
+            tool=self.name,
+            rule_id=test_id,
+            title=f"{test_id} {item.get('test_name', '')}".strip(),
+            message=str(item["issue_text"]),
+            severity=bandit_severity(str(item["issue_severity"]), str(item["issue_confidence"])),
+            confidence=str(item["issue_confidence"]).lower(),
+            cwe=cwe_ids,
+            location=Location(
+                path=path,
+                start_line=start,
+                end_line=end,
+                start_column=int(str(item.get("col_offset", 0))) + 1,
+                end_column=int(str(item.get("end_col_offset", 0))) + 1,
+            ),
+            snippet=snippet(lines, start, end),
+            sources=(self.name,),
+            help_uri=str(item.get("more_info") or "") or None,
+        )
+        return finding, has_marker(lines, start, end, self.name)

@@ -1,0 +1,115 @@
+"""Policy loading, schema errors that name file and key, and monotonic strictness."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gate.errors import ConfigError, UsageError
+from gate.findings import Finding, FindingState, Location, Severity
+from gate.policy import evaluate, load_policy
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "policy.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def finding(severity: Severity, **changes: object) -> Finding:
+    base = Finding(
+        tool="semgrep", rule_id="rule", title="t", message="m", severity=severity,
+        location=Location("app.py", 3, 3), fingerprint=f"fp-{severity.label}",
+    )
+    return base.replace(**changes)
+
+
+def test_embedded_defaults_block_critical_high_medium_by_environment() -> None:
+    policy = load_policy()
+    assert policy.for_environment("dev").block_on is Severity.CRITICAL
+    assert policy.for_environment("staging").block_on is Severity.HIGH
+    assert policy.for_environment("prod").block_on is Severity.MEDIUM
+    assert policy.for_environment("prod").block_fixable_dependencies
+
+
+def test_unknown_environment_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="unknown environment 'qa'"):
+        load_policy().for_environment("qa")
+
+
+def test_schema_error_names_file_key_and_expectation(tmp_path: Path) -> None:
+    path = write(tmp_path, "version: 1\nenvironments:\n  prod:\n    block_on: severe\n")
+    with pytest.raises(ConfigError) as caught:
+        load_policy(path)
+    message = str(caught.value)
+    assert str(path) in message
+    assert "environments.prod.block_on" in message
+    assert "'severe' is not one of" in message
+
+
+def test_malformed_yaml_is_a_config_error_with_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "version: 1\nenvironments: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"not valid YAML at line \d"):
+        load_policy(path)
+
+
+def test_missing_policy_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="policy file not found"):
+        load_policy(tmp_path / "absent.yml")
+
+
+def test_prod_looser_than_staging_is_rejected(tmp_path: Path) -> None:
+    path = write(tmp_path, "version: 1\nenvironments:\n  prod:\n    block_on: critical\n")
+    with pytest.raises(ConfigError, match=r"environments\.prod\.block_on: looser than staging"):
+        load_policy(path)
+
+
+def test_prod_cannot_turn_off_fail_closed(tmp_path: Path) -> None:
+    path = write(tmp_path, "version: 1\nenvironments:\n  prod:\n    fail_on_scanner_error: false\n")
+    with pytest.raises(ConfigError, match="prod always fails closed"):
+        load_policy(path)
+
+
+def test_prod_may_not_exclude_more_paths_than_staging(tmp_path: Path) -> None:
+    path = write(tmp_path, "version: 1\nenvironments:\n  prod:\n    exclude_paths: ['app/**']\n")
+    with pytest.raises(ConfigError, match="exclude_paths: looser than staging"):
+        load_policy(path)
+
+
+def test_dev_may_warn_on_scanner_errors(tmp_path: Path) -> None:
+    path = write(tmp_path, "version: 1\nenvironments:\n  dev:\n    fail_on_scanner_error: false\n")
+    assert load_policy(path).for_environment("dev").fail_on_scanner_error is False
+
+
+def test_evaluate_blocks_at_threshold_and_not_below() -> None:
+    prod = load_policy().for_environment("prod")
+    result = evaluate([finding(Severity.MEDIUM), finding(Severity.LOW)], prod)
+    assert [f.blocking for f in result.findings] == [True, False]
+    assert result.reasons
+
+
+def test_evaluate_blocks_fixable_dependency_in_prod_only() -> None:
+    dependency = finding(Severity.LOW, package="jinja2", version="2.10", fix_versions=("2.10.1",), location=None)
+    assert evaluate([dependency], load_policy().for_environment("prod")).findings[0].blocking
+    assert not evaluate([dependency], load_policy().for_environment("staging")).findings[0].blocking
+
+
+def test_waived_finding_never_blocks() -> None:
+    waived = finding(Severity.CRITICAL, state=FindingState.WAIVED)
+    result = evaluate([waived], load_policy().for_environment("prod"))
+    assert not result.findings[0].blocking
+    assert result.reasons == ()
+
+
+def test_max_counts_block_beyond_the_limit(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "version: 1\nenvironments:\n  dev: {max_counts: {low: 1}}\n  staging: {max_counts: {low: 1}}\n"
+        "  prod: {max_counts: {low: 1}}\n",
+    )
+    dev = load_policy(path).for_environment("dev")
+    lows = [finding(Severity.LOW, fingerprint="a"), finding(Severity.LOW, fingerprint="b")]
+    result = evaluate(lows, dev)
+    assert all(f.blocking for f in result.findings)
+    assert "more than the maximum of 1" in result.reasons[0]
