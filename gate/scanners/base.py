@@ -110,7 +110,7 @@ class Scanner(ABC):
         if exe is None:
             return ScanResult(self.name, ScanStatus.FAILED, reason=f"{self.binary} not found on PATH")
         argv = self.command(target, config)
-        argv[0] = exe
+        argv[0] = os.path.abspath(exe)
         try:
             raw = run_process(argv, cwd=target.root, timeout_s=config.timeout_s, env=self.environment())
         except subprocess.TimeoutExpired:
