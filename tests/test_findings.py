@@ -16,8 +16,14 @@ SOURCE = ["import sqlite3", "def q(c, n):", "    c.execute(f'SELECT * FROM t WHE
 
 def code_finding(tool: str, rule: str, line: int, **changes: object) -> Finding:
     base = Finding(
-        tool=tool, rule_id=rule, title=rule, message="sql", severity=Severity.MEDIUM,
-        cwe=("CWE-89",), location=Location("app/db.py", line, line), sources=(tool,),
+        tool=tool,
+        rule_id=rule,
+        title=rule,
+        message="sql",
+        severity=Severity.MEDIUM,
+        cwe=("CWE-89",),
+        location=Location("app/db.py", line, line),
+        sources=(tool,),
     )
     return base.replace(**changes)
 
@@ -72,8 +78,15 @@ def test_findings_on_different_lines_stay_apart() -> None:
 
 def test_dependency_findings_merge_when_aliases_intersect() -> None:
     first = Finding(
-        tool="pip-audit", rule_id="PYSEC-2019-217", title="", message="", severity=Severity.HIGH,
-        package="Jinja2", version="2.10", aliases=("CVE-2019-10906",), sources=("pip-audit",),
+        tool="pip-audit",
+        rule_id="PYSEC-2019-217",
+        title="",
+        message="",
+        severity=Severity.HIGH,
+        package="Jinja2",
+        version="2.10",
+        aliases=("CVE-2019-10906",),
+        sources=("pip-audit",),
     )
     second = first.replace(rule_id="GHSA-462w-v97r-4m45", aliases=("CVE-2019-10906",), tool="osv")
     merged = deduplicate([first, second])

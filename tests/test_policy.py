@@ -19,8 +19,13 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def finding(severity: Severity, **changes: object) -> Finding:
     base = Finding(
-        tool="semgrep", rule_id="rule", title="t", message="m", severity=severity,
-        location=Location("app.py", 3, 3), fingerprint=f"fp-{severity.label}",
+        tool="semgrep",
+        rule_id="rule",
+        title="t",
+        message="m",
+        severity=severity,
+        location=Location("app.py", 3, 3),
+        fingerprint=f"fp-{severity.label}",
     )
     return base.replace(**changes)
 
