@@ -1,0 +1,198 @@
+"""Waiver file validation and how waivers suppress, expire and warn."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from gate.errors import ConfigError, UsageError
+from gate.findings import Finding, FindingState, Location, Severity
+from gate.waivers import apply_waivers, load_waivers
+
+TODAY = dt.date(2026, 6, 1)
+JUSTIFICATION = "Input is an internal enum, never user controlled."
+FP = "v1:" + "a" * 64
+
+
+def sqli(path: str = "app/db.py", fingerprint: str = FP) -> Finding:
+    return Finding(
+        tool="bandit",
+        rule_id="B608",
+        title="SQL injection",
+        message="string-built SQL",
+        severity=Severity.HIGH,
+        location=Location(path, 7, 7),
+        fingerprint=fingerprint,
+    )
+
+
+def vulnerable_dependency() -> Finding:
+    return Finding(
+        tool="pip-audit",
+        rule_id="PYSEC-2021-142",
+        title="pyyaml 5.3.1",
+        message="arbitrary code execution",
+        severity=Severity.CRITICAL,
+        package="pyyaml",
+        version="5.3.1",
+        aliases=("CVE-2020-14343", "GHSA-8q59-q68h-6hv4"),
+        fingerprint="v1:" + "b" * 64,
+    )
+
+
+def write(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "waivers.yml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def entry(match: str, environments: str = "[staging, prod]", expires: str | None = "2026-12-31", **extra: str) -> str:
+    lines = [
+        "  - id: " + extra.pop("id", "W-001"),
+        f"    match: {match}",
+        f"    environments: {environments}",
+        "    owner: dba-team@example.com",
+        f"    justification: {extra.pop('justification', JUSTIFICATION)}",
+    ]
+    if expires is not None:
+        lines.append(f"    expires: {expires}")
+    lines.extend(f"    {key}: {value}" for key, value in extra.items())
+    return "\n".join(lines) + "\n"
+
+
+def test_valid_file_loads_every_waiver_with_its_digest(tmp_path: Path) -> None:
+    path = write(tmp_path, "waivers:\n" + entry(f'{{fingerprint: "{FP}"}}', ticket="SEC-123"))
+    waivers = load_waivers(path)
+    assert [w.id for w in waivers.waivers] == ["W-001"]
+    assert waivers.waivers[0].expires == dt.date(2026, 12, 31)
+    assert waivers.waivers[0].ticket == "SEC-123"
+    assert waivers.digest.startswith("sha256:")
+
+
+def test_prod_waiver_without_expires_is_rejected_naming_entry_and_key(tmp_path: Path) -> None:
+    path = write(tmp_path, "waivers:\n" + entry("{rule: B608}", environments="[prod]", expires=None))
+    with pytest.raises(ConfigError) as caught:
+        load_waivers(path)
+    message = str(caught.value)
+    assert str(path) in message
+    assert "waivers[0] (id W-001)" in message
+    assert "expires: missing" in message
+    assert "required when environments include staging or prod" in message
+
+
+def test_dev_waiver_may_omit_expires(tmp_path: Path) -> None:
+    path = write(tmp_path, "waivers:\n" + entry("{rule: B608}", environments="[dev]", expires=None))
+    assert load_waivers(path).waivers[0].expires is None
+
+
+def test_short_justification_is_rejected(tmp_path: Path) -> None:
+    path = write(tmp_path, "waivers:\n" + entry("{rule: B608}", justification="because"))
+    with pytest.raises(ConfigError, match=r"justification: expected a string of at least 20 characters"):
+        load_waivers(path)
+
+
+def test_match_with_two_kinds_is_rejected_with_the_expected_shapes(tmp_path: Path) -> None:
+    path = write(tmp_path, "waivers:\n" + entry(f'{{rule: B608, fingerprint: "{FP}"}}'))
+    with pytest.raises(ConfigError, match=r"waivers\[0\] \(id W-001\): match: expected exactly one of"):
+        load_waivers(path)
+
+
+def test_unknown_key_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path, "waivers:\n" + entry("{rule: B608}", approved_by="me"))
+    with pytest.raises(ConfigError, match=r"approved_by: unknown key"):
+        load_waivers(path)
+
+
+def test_impossible_date_is_rejected(tmp_path: Path) -> None:
+    path = write(tmp_path, "waivers:\n" + entry("{rule: B608}", expires='"2026-02-30"'))
+    with pytest.raises(ConfigError, match=r"expires: expected a date"):
+        load_waivers(path)
+
+
+def test_duplicate_ids_are_rejected(tmp_path: Path) -> None:
+    path = write(tmp_path, "waivers:\n" + entry("{rule: B608}") + entry("{rule: B602}"))
+    with pytest.raises(ConfigError, match=r"waivers\[1\] \(id W-001\): id: duplicate of waivers\[0\]"):
+        load_waivers(path)
+
+
+def test_malformed_yaml_names_the_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "waivers:\n  - id: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"not valid YAML at line"):
+        load_waivers(path)
+
+
+def test_fingerprint_waiver_marks_finding_waived_and_keeps_it(tmp_path: Path) -> None:
+    waivers = load_waivers(write(tmp_path, "waivers:\n" + entry(f'{{fingerprint: "{FP}"}}')))
+    outcome = apply_waivers([sqli()], waivers, "prod", TODAY)
+    (finding,) = outcome.findings
+    assert finding.state is FindingState.WAIVED
+    assert finding.waiver_id == "W-001"
+    assert finding.waiver_justification == JUSTIFICATION
+    assert outcome.used == ("W-001",)
+
+
+def test_expired_waiver_no_longer_suppresses(tmp_path: Path) -> None:
+    waivers = load_waivers(write(tmp_path, "waivers:\n" + entry(f'{{fingerprint: "{FP}"}}', expires="2026-05-31")))
+    outcome = apply_waivers([sqli()], waivers, "prod", TODAY)
+    assert outcome.findings[0].state is FindingState.OPEN
+    assert outcome.expired == ("W-001",)
+    assert any("W-001 expired on 2026-05-31" in w for w in outcome.warnings)
+
+
+def test_waiver_still_suppresses_on_its_expiry_day(tmp_path: Path) -> None:
+    waivers = load_waivers(write(tmp_path, "waivers:\n" + entry(f'{{fingerprint: "{FP}"}}', expires="2026-06-01")))
+    outcome = apply_waivers([sqli()], waivers, "prod", TODAY)
+    assert outcome.findings[0].state is FindingState.WAIVED
+    assert any("expires in 0 day(s)" in w for w in outcome.warnings)
+
+
+def test_waiver_expiring_within_14_days_warns(tmp_path: Path) -> None:
+    waivers = load_waivers(write(tmp_path, "waivers:\n" + entry(f'{{fingerprint: "{FP}"}}', expires="2026-06-15")))
+    outcome = apply_waivers([sqli()], waivers, "prod", TODAY)
+    assert outcome.warnings == ("waiver W-001 expires in 14 day(s), on 2026-06-15 (owner dba-team@example.com)",)
+
+
+def test_vuln_waiver_on_cve_alias_suppresses_pysec_finding(tmp_path: Path) -> None:
+    waivers = load_waivers(write(tmp_path, "waivers:\n" + entry("{vuln: CVE-2020-14343}")))
+    outcome = apply_waivers([vulnerable_dependency()], waivers, "prod", TODAY)
+    assert outcome.findings[0].state is FindingState.WAIVED
+    assert outcome.findings[0].rule_id == "PYSEC-2021-142"
+
+
+def test_rule_waiver_only_covers_its_path_globs(tmp_path: Path) -> None:
+    waivers = load_waivers(write(tmp_path, "waivers:\n" + entry('{rule: B608, paths: ["legacy/**"]}')))
+    outcome = apply_waivers([sqli("legacy/report.py"), sqli("app/db.py")], waivers, "prod", TODAY)
+    assert [f.state for f in outcome.findings] == [FindingState.WAIVED, FindingState.OPEN]
+
+
+def test_waiver_for_other_environment_does_not_suppress(tmp_path: Path) -> None:
+    waivers = load_waivers(write(tmp_path, "waivers:\n" + entry("{rule: B608}", environments="[staging]")))
+    outcome = apply_waivers([sqli()], waivers, "prod", TODAY)
+    assert outcome.findings[0].state is FindingState.OPEN
+    assert outcome.unused == ()
+
+
+def test_local_is_an_alias_of_dev(tmp_path: Path) -> None:
+    waivers = load_waivers(write(tmp_path, "waivers:\n" + entry("{rule: B608}", environments="[local]", expires=None)))
+    outcome = apply_waivers([sqli()], waivers, "dev", TODAY)
+    assert outcome.findings[0].state is FindingState.WAIVED
+
+
+def test_unused_waiver_is_reported(tmp_path: Path) -> None:
+    waivers = load_waivers(write(tmp_path, "waivers:\n" + entry("{rule: B602}")))
+    outcome = apply_waivers([sqli()], waivers, "prod", TODAY)
+    assert outcome.unused == ("W-001",)
+    assert any("W-001 (rule B602) matched no finding in prod" in w for w in outcome.warnings)
+
+
+def test_unknown_environment_is_a_usage_error(tmp_path: Path) -> None:
+    waivers = load_waivers(write(tmp_path, "waivers:\n" + entry("{rule: B608}")))
+    with pytest.raises(UsageError, match="unknown environment 'qa'"):
+        apply_waivers([sqli()], waivers, "qa", TODAY)
+
+
+def test_missing_waiver_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="waiver file not found"):
+        load_waivers(tmp_path / "nope.yml")
