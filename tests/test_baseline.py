@@ -1,0 +1,121 @@
+"""Baselines: multiset semantics, stability under moved code, and malformed files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gate.baseline import apply_baseline, create_baseline, load_baseline, write_baseline
+from gate.errors import ConfigError
+from gate.findings import Finding, FindingState, Location, Severity, assign_code_fingerprints
+
+SQL_LINE = "    cur.execute(f\"SELECT * FROM t WHERE name = '{name}'\")"
+
+
+def fingerprinted(lines: list[str]) -> list[Finding]:
+    """One bandit B608 finding per line holding the SQL line, fingerprinted against these lines."""
+    raw = [
+        Finding(
+            tool="bandit",
+            rule_id="B608",
+            title="SQL injection",
+            message="string-built SQL",
+            severity=Severity.HIGH,
+            location=Location("app/db.py", number, number),
+        )
+        for number, line in enumerate(lines, start=1)
+        if line == SQL_LINE
+    ]
+    return assign_code_fingerprints(raw, lambda path: lines)
+
+
+def roundtrip(tmp_path: Path, findings: list[Finding]) -> Path:
+    path = tmp_path / "baseline.json"
+    write_baseline(create_baseline(findings), path)
+    return path
+
+
+def states(findings: tuple[Finding, ...]) -> list[FindingState]:
+    return [f.state for f in findings]
+
+
+def test_baselined_findings_are_marked_and_not_open(tmp_path: Path) -> None:
+    lines = ["def f(cur, name):", SQL_LINE]
+    baseline = load_baseline(roundtrip(tmp_path, fingerprinted(lines)))
+    outcome = apply_baseline(fingerprinted(lines), baseline)
+    assert states(outcome.findings) == [FindingState.BASELINED]
+    assert outcome.resolved == ()
+
+
+def test_blank_lines_above_keep_findings_baselined(tmp_path: Path) -> None:
+    lines = ["def f(cur, name):", SQL_LINE]
+    baseline = load_baseline(roundtrip(tmp_path, fingerprinted(lines)))
+    moved = ["", "", "# a new comment", *lines]
+    outcome = apply_baseline(fingerprinted(moved), baseline)
+    assert states(outcome.findings) == [FindingState.BASELINED]
+
+
+def test_second_identical_copy_of_a_baselined_line_stays_open(tmp_path: Path) -> None:
+    lines = ["def f(cur, name):", SQL_LINE]
+    baseline = load_baseline(roundtrip(tmp_path, fingerprinted(lines)))
+    outcome = apply_baseline(fingerprinted([*lines, SQL_LINE]), baseline)
+    assert sorted(s.value for s in states(outcome.findings)) == ["baselined", "open"]
+
+
+def test_multiset_count_hides_at_most_that_many_findings(tmp_path: Path) -> None:
+    finding = fingerprinted(["x", SQL_LINE])[0]
+    path = tmp_path / "baseline.json"
+    write_baseline(create_baseline([finding, finding]), path)
+    baseline = load_baseline(path)
+    assert baseline.counts == {finding.fingerprint: 2}
+    outcome = apply_baseline([finding, finding, finding], baseline)
+    assert states(outcome.findings) == [FindingState.BASELINED, FindingState.BASELINED, FindingState.OPEN]
+
+
+def test_fixed_findings_are_reported_resolved(tmp_path: Path) -> None:
+    lines = ["def f(cur, name):", SQL_LINE]
+    findings = fingerprinted(lines)
+    baseline = load_baseline(roundtrip(tmp_path, findings))
+    outcome = apply_baseline([], baseline)
+    assert outcome.resolved == (findings[0].fingerprint,)
+
+
+def test_waived_finding_is_not_rebaselined_nor_resolved(tmp_path: Path) -> None:
+    finding = fingerprinted(["x", SQL_LINE])[0]
+    baseline = load_baseline(roundtrip(tmp_path, [finding]))
+    waived = finding.replace(state=FindingState.WAIVED, waiver_id="W-001")
+    outcome = apply_baseline([waived], baseline)
+    assert states(outcome.findings) == [FindingState.WAIVED]
+    assert outcome.resolved == ()
+
+
+def test_baseline_file_records_labels_and_counts(tmp_path: Path) -> None:
+    finding = fingerprinted(["x", SQL_LINE])[0]
+    document = json.loads(roundtrip(tmp_path, [finding]).read_text())
+    assert document["schema"] == "hardgate-baseline"
+    assert document["fingerprints"][finding.fingerprint] == {"count": 1, "label": "B608 app/db.py:2"}
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("{not json", "not JSON"),
+        ('{"schema": "something-else"}', 'expected "schema"'),
+        (
+            '{"schema": "hardgate-baseline", "version": 1, "fingerprint_version": "v1", "fingerprints": []}',
+            "fingerprints",
+        ),
+        (
+            '{"schema": "hardgate-baseline", "version": 1, "fingerprint_version": "v1",'
+            ' "fingerprints": {"x": {"count": 0}}}',
+            "count: expected a positive integer",
+        ),
+    ],
+)
+def test_malformed_baseline_is_a_config_error(tmp_path: Path, content: str, expected: str) -> None:
+    path = tmp_path / "baseline.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError, match=expected):
+        load_baseline(path)
