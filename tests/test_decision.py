@@ -1,0 +1,195 @@
+"""Decision records: build, sign, verify (and each way verification fails), and key handling."""
+
+from __future__ import annotations
+
+import datetime as dt
+import stat
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from gate.decision import (
+    RecordTooOld,
+    SignatureInvalid,
+    VerdictNotPass,
+    WrongCommit,
+    WrongEnvironment,
+    build_record,
+    canonical_json,
+    load_private_key,
+    load_public_key,
+    parse_duration,
+    sign_record,
+    verify_record,
+    write_keypair,
+)
+from gate.errors import ConfigError, UsageError
+from gate.findings import Finding, FindingState, Severity
+from gate.report import Report, Verdict
+from gate.scanners.base import ScanResult, ScanStatus
+
+NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+DAY = dt.timedelta(hours=24)
+
+
+def report(verdict: Verdict = Verdict.PASS, environment: str = "prod") -> Report:
+    waived = Finding("bandit", "B608", "SQL", "sql", Severity.HIGH, state=FindingState.WAIVED, waiver_id="W-1")
+    return Report(
+        target="app",
+        environment=environment,
+        verdict=verdict,
+        reasons=() if verdict is Verdict.PASS else ("1 finding(s) at or above medium",),
+        scanners=(ScanResult("bandit", ScanStatus.OK, tool_version="bandit 1.7.9", duration_s=0.25),),
+        findings=(waived,),
+        hardgate_version="0.1.0",
+    )
+
+
+def record(verdict: Verdict = Verdict.PASS, tree: str = "clean", when: dt.datetime = NOW) -> dict[str, object]:
+    return build_record(
+        report(verdict),
+        policy_digest="sha256:p",
+        waivers_digest="sha256:w",
+        baseline_digest=None,
+        target_digest="sha256:t",
+        commit=COMMIT,
+        tree_state=tree,
+        now=when,
+    )
+
+
+@pytest.fixture
+def key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+def verify(signed: dict[str, object], key: Ed25519PrivateKey, **overrides: object) -> None:
+    arguments: dict[str, object] = {"environment": "prod", "commit": COMMIT, "max_age": DAY, "now": NOW}
+    arguments.update(overrides)
+    verify_record(signed, key.public_key(), **arguments)  # type: ignore[arg-type]
+
+
+def test_record_carries_verdict_digests_git_and_scanners() -> None:
+    built = record()
+    assert built["verdict"] == "pass"
+    assert built["exit_code"] == 0
+    assert built["environment"] == "prod"
+    assert built["git"] == {"commit": COMMIT, "tree_state": "clean"}
+    assert built["digests"] == {"target": "sha256:t", "policy": "sha256:p", "waivers": "sha256:w", "baseline": None}
+    assert built["scanners"] == [
+        {"tool": "bandit", "status": "ok", "version": "bandit 1.7.9", "reason": "", "cached": False}
+    ]
+    assert built["summary"]["waived"] == 1  # type: ignore[index]
+    assert built["created_at"] == "2026-06-01T12:00:00+00:00"
+
+
+def test_canonical_json_ignores_key_order() -> None:
+    assert canonical_json({"b": 1, "a": [1, "é"]}) == canonical_json({"a": [1, "é"], "b": 1})
+
+
+def test_signed_passing_record_verifies(key: Ed25519PrivateKey) -> None:
+    verify(sign_record(record(), key), key)
+
+
+def test_record_edited_after_signing_fails_signature(key: Ed25519PrivateKey) -> None:
+    signed = sign_record(record(Verdict.BLOCK), key)
+    signed["verdict"] = "pass"
+    with pytest.raises(SignatureInvalid, match="modified after it was signed"):
+        verify(signed, key)
+
+
+def test_record_signed_by_another_key_fails_signature(key: Ed25519PrivateKey) -> None:
+    signed = sign_record(record(), Ed25519PrivateKey.generate())
+    with pytest.raises(SignatureInvalid, match="not by the given key"):
+        verify(signed, key)
+
+
+def test_unsigned_record_fails_signature(key: Ed25519PrivateKey) -> None:
+    with pytest.raises(SignatureInvalid, match="not signed"):
+        verify(record(), key)
+
+
+def test_record_for_staging_does_not_let_prod_deploy(key: Ed25519PrivateKey) -> None:
+    with pytest.raises(WrongEnvironment, match="record is for 'prod', the deploy is to 'staging'"):
+        verify(sign_record(record(), key), key, environment="staging")
+
+
+def test_record_for_another_commit_fails(key: Ed25519PrivateKey) -> None:
+    with pytest.raises(WrongCommit, match="wrong commit: the record is for 0123"):
+        verify(sign_record(record(), key), key, commit="f" * 40)
+
+
+def test_record_from_dirty_tree_fails_unless_allowed(key: Ed25519PrivateKey) -> None:
+    signed = sign_record(record(tree="dirty"), key)
+    with pytest.raises(WrongCommit, match="dirty work tree"):
+        verify(signed, key)
+    verify(signed, key, allow_dirty=True)
+
+
+def test_record_older_than_max_age_fails(key: Ed25519PrivateKey) -> None:
+    signed = sign_record(record(when=NOW - dt.timedelta(hours=25)), key)
+    with pytest.raises(RecordTooOld, match="too old: made 25h ago"):
+        verify(signed, key)
+
+
+def test_record_from_the_future_fails(key: Ed25519PrivateKey) -> None:
+    signed = sign_record(record(when=NOW + dt.timedelta(hours=1)), key)
+    with pytest.raises(RecordTooOld, match="in the future"):
+        verify(signed, key)
+
+
+def test_blocked_verdict_fails_even_when_validly_signed(key: Ed25519PrivateKey) -> None:
+    with pytest.raises(VerdictNotPass, match="verdict not pass: the gate said 'block'"):
+        verify(sign_record(record(Verdict.BLOCK), key), key)
+
+
+def test_keygen_writes_private_key_0600_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    private, public = tmp_path / "gate.key", tmp_path / "gate.pub"
+    fingerprint = write_keypair(private, public)
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert fingerprint.startswith("sha256:")
+    signing_key = load_private_key(private)
+    assert signing_key is not None
+    verify(sign_record(record(), signing_key), signing_key)
+    load_public_key(public).verify(signing_key.sign(b"x"), b"x")
+    before = private.read_bytes()
+    with pytest.raises(UsageError, match="refusing to overwrite"):
+        write_keypair(private, tmp_path / "other.pub")
+    assert private.read_bytes() == before
+    assert not (tmp_path / "other.pub").exists()
+
+
+def test_signing_key_from_environment_holds_pem_text(tmp_path: Path) -> None:
+    write_keypair(tmp_path / "k", tmp_path / "k.pub")
+    pem = (tmp_path / "k").read_text()
+    assert load_private_key(None, {"HARDGATE_SIGNING_KEY": pem}) is not None
+    assert load_private_key(None, {}) is None
+
+
+def test_bad_signing_key_environment_never_echoes_the_value() -> None:
+    secret = "not-a-key-but-maybe-a-secret-1234"
+    with pytest.raises(ConfigError) as caught:
+        load_private_key(None, {"HARDGATE_SIGNING_KEY": secret})
+    assert secret not in str(caught.value)
+    garbled = "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LXNlY3JldA==\n-----END PRIVATE KEY-----\n"
+    with pytest.raises(ConfigError) as caught:
+        load_private_key(None, {"HARDGATE_SIGNING_KEY": garbled})
+    assert "c2VjcmV0" not in str(caught.value)
+
+
+def test_public_key_file_is_not_a_signing_key(tmp_path: Path) -> None:
+    write_keypair(tmp_path / "k", tmp_path / "k.pub")
+    with pytest.raises(ConfigError, match="not a PEM private key"):
+        load_private_key(tmp_path / "k.pub")
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("24h", 86400), ("30m", 1800), ("7d", 604800), ("90s", 90)])
+def test_durations_parse(text: str, seconds: int) -> None:
+    assert parse_duration(text).total_seconds() == seconds
+
+
+def test_bad_duration_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="invalid duration"):
+        parse_duration("soon")
