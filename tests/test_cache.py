@@ -1,0 +1,209 @@
+"""The scan cache: exact round trips, what invalidates an entry, and that failures are never replayed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from gate.cache import (
+    CachingScanner,
+    ScanCache,
+    cache_key,
+    default_cache_dir,
+    result_from_dict,
+    result_to_dict,
+    with_cache,
+)
+from gate.engine import ScanRequest, default_scanners, run_scan
+from gate.findings import Finding, FindingState, Location, Severity
+from gate.policy import load_policy
+from gate.report import Report
+from gate.scanners.base import RawOutput, ScanConfig, Scanner, ScanResult, ScanStatus, ScanTarget
+from gate.targets import discover
+
+
+def rich_finding() -> Finding:
+    return Finding(
+        tool="semgrep",
+        rule_id="python.sql.fstring",
+        title="SQL built with an f-string",
+        message="use parameters",
+        severity=Severity.CRITICAL,
+        confidence="high",
+        cwe=("CWE-89",),
+        owasp=("A03:2021",),
+        location=Location("app/db.py", 7, 8, 9, 60),
+        snippet='cur.execute(f"...")',
+        package=None,
+        aliases=("X-1", "X-2"),
+        fingerprint="v1:" + "c" * 64,
+        sources=("bandit", "semgrep"),
+        state=FindingState.WAIVED,
+        waiver_id="W-001",
+        waiver_justification="accepted for the migration window",
+        blocking=True,
+        help_uri="https://example.com/rule",
+        extra=(("bandit_equivalent", "B608"), ("k", "v"), ("k", "v2")),
+    )
+
+
+def ok_result() -> ScanResult:
+    dependency = Finding(
+        "pip-audit", "PYSEC-1", "pyyaml", "rce", Severity.HIGH, package="pyyaml", version="5.3", fix_versions=("5.4",)
+    )
+    return ScanResult(
+        "semgrep",
+        ScanStatus.OK,
+        findings=(rich_finding(), dependency),
+        tool_version="1.80.0",
+        duration_s=1.5,
+        suppressed_inline=(rich_finding().replace(state=FindingState.OPEN),),
+    )
+
+
+class CountingScanner(Scanner):
+    """A scanner that reads the files of one suffix and reports how often it really ran."""
+
+    def __init__(self, name: str, suffix: str, status: ScanStatus = ScanStatus.OK) -> None:
+        self.name = name
+        self.binary = name
+        self.suffix = suffix
+        self.status = status
+        self.runs = 0
+
+    def inputs(self, target: ScanTarget) -> tuple[str, ...]:
+        return tuple(f for f in target.files if f.endswith(self.suffix))
+
+    def version(self) -> str:
+        return f"{self.name} 1.0"
+
+    def command(self, target: ScanTarget, config: ScanConfig) -> list[str]:
+        return [self.binary]
+
+    def parse(self, raw: RawOutput, target: ScanTarget, config: ScanConfig) -> ScanResult:
+        return ScanResult(self.name, self.status)
+
+    def run(self, target: ScanTarget, config: ScanConfig) -> ScanResult:
+        self.runs += 1
+        finding = Finding(self.name, "R1", "t", "m", Severity.LOW, location=Location(f"x{self.suffix}", 1, 1))
+        return ScanResult(self.name, self.status, findings=(finding,), tool_version=self.version())
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "app.py").write_text("x = 1\n")
+    (root / "requirements.txt").write_text("pyyaml==5.3\n")
+    return root
+
+
+def run_twice(scanner: CountingScanner, cache: ScanCache, root: Path) -> tuple[ScanResult, ScanResult]:
+    config = ScanConfig(rules_dir=root / "no-rules")
+    wrapped = CachingScanner(scanner, cache)
+    first = wrapped.run(discover(root, []), config)
+    second = wrapped.run(discover(root, []), config)
+    return first, second
+
+
+def test_result_round_trips_exactly_through_json() -> None:
+    result = ok_result()
+    assert result_from_dict(json.loads(json.dumps(result_to_dict(result)))) == result
+
+
+def test_put_then_get_returns_the_same_findings_marked_cached(tmp_path: Path) -> None:
+    cache = ScanCache(tmp_path / "cache")
+    assert cache.put("k" * 64, ok_result())
+    hit = cache.get("k" * 64)
+    assert hit is not None
+    assert hit.cached
+    assert hit.findings == ok_result().findings
+    assert hit.suppressed_inline == ok_result().suppressed_inline
+
+
+def test_failed_result_is_never_cached(tmp_path: Path) -> None:
+    cache = ScanCache(tmp_path / "cache")
+    assert not cache.put("f" * 64, ScanResult("bandit", ScanStatus.FAILED, reason="crashed"))
+    assert cache.get("f" * 64) is None
+
+
+def test_failed_scan_runs_again_next_time(tmp_path: Path, project: Path) -> None:
+    scanner = CountingScanner("bandit", ".py", ScanStatus.FAILED)
+    _first, second = run_twice(scanner, ScanCache(tmp_path / "cache"), project)
+    assert scanner.runs == 2
+    assert not second.cached
+
+
+def test_unchanged_inputs_are_answered_from_the_cache(tmp_path: Path, project: Path) -> None:
+    scanner = CountingScanner("bandit", ".py")
+    first, second = run_twice(scanner, ScanCache(tmp_path / "cache"), project)
+    assert scanner.runs == 1
+    assert second.cached
+    assert second.findings == first.findings
+
+
+def test_changed_python_file_reruns_code_scanners_but_not_the_dependency_scanner(tmp_path: Path, project: Path) -> None:
+    cache = ScanCache(tmp_path / "cache")
+    code, deps = CountingScanner("bandit", ".py"), CountingScanner("pip-audit", ".txt")
+    run_twice(code, cache, project)
+    run_twice(deps, cache, project)
+    (project / "app.py").write_text("x = 2\n")
+    run_twice(code, cache, project)
+    run_twice(deps, cache, project)
+    assert code.runs == 2
+    assert deps.runs == 1
+
+
+def test_key_changes_with_tool_version_rules_options_and_file_content() -> None:
+    base = cache_key("bandit", "1.7.9", "r", {"osv_url": ""}, {"a.py": "h1"})
+    assert base != cache_key("bandit", "1.8.0", "r", {"osv_url": ""}, {"a.py": "h1"})
+    assert base != cache_key("bandit", "1.7.9", "r2", {"osv_url": ""}, {"a.py": "h1"})
+    assert base != cache_key("bandit", "1.7.9", "r", {"osv_url": "http://127.0.0.1:1"}, {"a.py": "h1"})
+    assert base != cache_key("bandit", "1.7.9", "r", {"osv_url": ""}, {"a.py": "h2"})
+    assert base != cache_key("bandit", "1.7.9", "r", {"osv_url": ""}, {"b.py": "h1"})
+    assert base == cache_key("bandit", "1.7.9", "r", {"osv_url": ""}, {"a.py": "h1"})
+
+
+def test_corrupt_entry_is_a_miss_and_is_removed(tmp_path: Path) -> None:
+    cache = ScanCache(tmp_path / "cache")
+    cache.put("e" * 64, ok_result(), "semgrep")
+    entry = next((tmp_path / "cache").rglob("*.json"))
+    entry.write_text("{truncated")
+    assert cache.get("e" * 64, "semgrep") is None
+    assert not entry.exists()
+
+
+def test_entry_older_than_max_age_is_a_miss(tmp_path: Path) -> None:
+    cache = ScanCache(tmp_path / "cache")
+    cache.put("a" * 64, ok_result(), "pip-audit")
+    entry = next((tmp_path / "cache").rglob("*.json"))
+    old = entry.stat().st_mtime - 7200
+    os.utime(entry, (old, old))
+    assert cache.get("a" * 64, "pip-audit", max_age=dt.timedelta(hours=1)) is None
+    assert cache.get("a" * 64, "pip-audit") is not None
+
+
+def test_default_cache_dir_is_outside_the_target() -> None:
+    assert default_cache_dir({"HARDGATE_CACHE_DIR": "/c"}) == Path("/c")
+    assert default_cache_dir({"XDG_CACHE_HOME": "/x"}) == Path("/x/hardgate")
+
+
+@pytest.mark.slow
+def test_cached_rescan_returns_the_same_findings_as_a_cold_one(tmp_path: Path, sqli_app: Path) -> None:
+    cache = ScanCache(tmp_path / "cache")
+    policy = load_policy()
+
+    def scan() -> Report:
+        scanners = with_cache(default_scanners(), cache)
+        return run_scan(ScanRequest(root=sqli_app, environment="prod", policy=policy, scanners=scanners))
+
+    cold, warm = scan(), scan()
+    assert any(f.rule_id.startswith("B6") for f in cold.findings)  # bandit found the SQL injection
+    assert warm.findings == cold.findings
+    ran_ok = [s.tool for s in cold.scanners if s.status is ScanStatus.OK]
+    assert "bandit" in ran_ok
+    assert [s.tool for s in warm.scanners if s.cached] == ran_ok
