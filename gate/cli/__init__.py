@@ -47,6 +47,12 @@ def _register() -> None:
 
     main.add_command(scan.scan)
     main.add_command(policy.policy)
+    from gate.cli import baseline, decision, waivers
+
+    main.add_command(waivers.waivers)
+    main.add_command(baseline.baseline)
+    main.add_command(decision.keygen)
+    main.add_command(decision.verify_decision)
 
 
 _register()
