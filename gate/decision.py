@@ -14,6 +14,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from gate.errors import ConfigError, HardgateError, UsageError
 from gate.findings import FindingState
+from gate.gitinfo import head_commit, tree_state
 from gate.report import Report
 
 RECORD_TYPE = "hardgate-decision"
@@ -119,6 +121,46 @@ def build_record(
         ],
         "summary": _summary(report),
     }
+
+
+@dataclass(frozen=True)
+class GitState:
+    commit: str | None
+    tree_state: str
+
+
+def git_state(root: Path) -> GitState:
+    """Capture before the scan and before any report is written, so outputs inside the tree don't count."""
+    return GitState(head_commit(root), tree_state(root))
+
+
+def decision_for_scan(
+    report: Report,
+    *,
+    git: GitState,
+    policy_digest: str,
+    waivers_digest: str | None,
+    baseline_digest: str | None,
+    target_digest: str,
+    signing_key: Ed25519PrivateKey | None,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """The record for one scan, signed when a key is given."""
+    record = build_record(
+        report,
+        policy_digest=policy_digest,
+        waivers_digest=waivers_digest,
+        baseline_digest=baseline_digest,
+        target_digest=target_digest,
+        commit=git.commit,
+        tree_state=git.tree_state,
+        now=now or dt.datetime.now(dt.UTC),
+    )
+    return sign_record(record, signing_key) if signing_key is not None else record
+
+
+def write_record(record: Mapping[str, Any], path: Path) -> None:
+    path.write_text(json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 # --- keys -------------------------------------------------------------------------------------------
