@@ -202,7 +202,7 @@ def test_cached_rescan_returns_the_same_findings_as_a_cold_one(tmp_path: Path, s
         return run_scan(ScanRequest(root=sqli_app, environment="prod", policy=policy, scanners=scanners))
 
     cold, warm = scan(), scan()
-    assert any(f.rule_id.startswith("B6") for f in cold.findings)  # bandit found the SQL injection
+    assert any("CWE-89" in f.cwe for f in cold.findings)  # the SQL injection was found
     assert warm.findings == cold.findings
     ran_ok = [s.tool for s in cold.scanners if s.status is ScanStatus.OK]
     assert "bandit" in ran_ok
