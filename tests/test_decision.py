@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import stat
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gate.decision import (
@@ -17,12 +19,16 @@ from gate.decision import (
     WrongEnvironment,
     build_record,
     canonical_json,
+    decision_for_scan,
+    git_state,
     load_private_key,
     load_public_key,
+    load_record,
     parse_duration,
     sign_record,
     verify_record,
     write_keypair,
+    write_record,
 )
 from gate.errors import ConfigError, UsageError
 from gate.findings import Finding, FindingState, Severity
@@ -193,3 +199,124 @@ def test_durations_parse(text: str, seconds: int) -> None:
 def test_bad_duration_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="invalid duration"):
         parse_duration("soon")
+
+
+def test_decision_for_scan_records_the_repo_commit_and_signs(tmp_path: Path, key: Ed25519PrivateKey) -> None:
+    import subprocess
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "app.py").write_text("x = 1\n")
+    for args in (
+        ["init", "-q"],
+        ["add", "-A"],
+        ["-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "c"],
+    ):
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    state = git_state(repo)
+    signed = decision_for_scan(
+        report(),
+        git=state,
+        policy_digest="sha256:p",
+        waivers_digest=None,
+        baseline_digest=None,
+        target_digest="sha256:t",
+        signing_key=key,
+        now=NOW,
+    )
+    write_record(signed, repo / "decision.json")  # written after the state was captured: still "clean"
+    loaded = load_record(repo / "decision.json")
+    assert loaded["git"] == {"commit": sha, "tree_state": "clean"}
+    verify_record(loaded, key.public_key(), environment="prod", commit=sha, max_age=DAY, now=NOW)
+
+
+# --- CLI ----------------------------------------------------------------------------------------------
+
+
+def hardgate(*args: str) -> Result:
+    from gate.cli import main
+
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> tuple[Path, Path]:
+    private, public = tmp_path / "gate.key", tmp_path / "gate.pub"
+    done = hardgate("keygen", "--private-key", str(private), "--public-key", str(public))
+    assert done.exit_code == 0, done.stderr
+    return private, public
+
+
+def signed_file(tmp_path: Path, private: Path, verdict: Verdict = Verdict.PASS, age: dt.timedelta = DAY / 24) -> Path:
+    signing_key = load_private_key(private)
+    assert signing_key is not None
+    path = tmp_path / "decision.json"
+    path.write_text(json.dumps(sign_record(record(verdict, when=dt.datetime.now(dt.UTC) - age), signing_key)))
+    return path
+
+
+def test_cli_keygen_refuses_to_overwrite_and_never_prints_the_key(keys: tuple[Path, Path]) -> None:
+    private, public = keys
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    done = hardgate("keygen", "--private-key", str(private), "--public-key", str(public) + ".new")
+    assert done.exit_code == 2
+    assert "refusing to overwrite" in done.stderr
+    assert "PRIVATE KEY" not in done.stdout + done.stderr
+
+
+def test_cli_verify_decision_accepts_a_fresh_signed_pass(tmp_path: Path, keys: tuple[Path, Path]) -> None:
+    path = signed_file(tmp_path, keys[0])
+    done = hardgate("verify-decision", str(path), "--pubkey", str(keys[1]), "--env", "prod", "--commit", COMMIT)
+    assert done.exit_code == 0, done.stderr
+    assert "decision record valid" in done.stdout
+
+
+def edit_verdict(path: Path) -> None:
+    data = json.loads(path.read_text())
+    data["verdict"] = "pass"
+    path.write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("edited", "signature invalid: the record was modified after it was signed"),
+        ("environment", "wrong environment: the record is for 'prod', the deploy is to 'staging'"),
+        ("commit", "wrong commit: the record is for 0123"),
+        ("old", "too old: made 2d ago"),
+        ("blocked", "verdict not pass: the gate said 'block'"),
+    ],
+)
+def test_cli_verify_decision_fails_with_a_distinct_message_per_case(
+    tmp_path: Path, keys: tuple[Path, Path], case: str, expected: str
+) -> None:
+    verdict = Verdict.BLOCK if case in ("edited", "blocked") else Verdict.PASS
+    path = signed_file(tmp_path, keys[0], verdict, age=dt.timedelta(days=2) if case == "old" else DAY / 24)
+    if case == "edited":
+        edit_verdict(path)
+    args = ["verify-decision", str(path), "--pubkey", str(keys[1]), "--env", "prod", "--commit", COMMIT]
+    if case == "environment":
+        args[args.index("prod")] = "staging"
+    if case == "commit":
+        args[-1] = "f" * 40
+    done = hardgate(*args)
+    assert done.exit_code == 1
+    assert done.stderr.strip().splitlines()[0].startswith(f"hardgate: error: {expected}")
+
+
+def test_cli_verify_decision_unreadable_record_exits_2(tmp_path: Path, keys: tuple[Path, Path]) -> None:
+    done = hardgate(
+        "verify-decision", str(tmp_path / "missing.json"), "--pubkey", str(keys[1]), "--env", "prod", "--commit", COMMIT
+    )
+    assert done.exit_code == 2
+    assert "cannot read decision record" in done.stderr
+
+
+def test_cli_verify_decision_bad_max_age_exits_2(tmp_path: Path, keys: tuple[Path, Path]) -> None:
+    path = signed_file(tmp_path, keys[0])
+    done = hardgate(
+        "verify-decision", str(path), "--pubkey", str(keys[1]), "--env", "prod", "--commit", COMMIT, "--max-age", "soon"
+    )
+    assert done.exit_code == 2
+    assert "invalid duration" in done.stderr

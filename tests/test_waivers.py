@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 from gate.errors import ConfigError, UsageError
 from gate.findings import Finding, FindingState, Location, Severity
@@ -196,3 +197,47 @@ def test_unknown_environment_is_a_usage_error(tmp_path: Path) -> None:
 def test_missing_waiver_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="waiver file not found"):
         load_waivers(tmp_path / "nope.yml")
+
+
+# --- CLI ----------------------------------------------------------------------------------------------
+
+
+def hardgate(*args: str) -> Result:
+    from gate.cli import main
+
+    return CliRunner().invoke(main, list(args))
+
+
+def test_cli_waivers_check_accepts_a_valid_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "waivers:\n" + entry("{vuln: CVE-2020-14343}", expires="2099-12-31"))
+    done = hardgate("waivers", "check", str(path))
+    assert done.exit_code == 0, done.stderr
+    assert "waivers OK" in done.stdout
+
+
+def test_cli_waivers_check_warns_about_expired_waivers_but_exits_0(tmp_path: Path) -> None:
+    path = write(tmp_path, "waivers:\n" + entry("{vuln: CVE-2020-14343}", expires="2020-01-01"))
+    done = hardgate("waivers", "check", str(path))
+    assert done.exit_code == 0
+    assert "warning: waiver W-001 expired on 2020-01-01" in done.stderr
+
+
+def test_cli_prod_waiver_without_expires_exits_2_with_one_clear_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "waivers:\n" + entry("{rule: B608}", environments="[dev, prod]", expires=None))
+    done = hardgate("waivers", "check", str(path))
+    assert done.exit_code == 2
+    assert done.stderr.strip().splitlines() == [
+        f"hardgate: error: {path}: waivers[0] (id W-001): expires: missing; expected a date YYYY-MM-DD "
+        "(required when environments include staging or prod)"
+    ]
+
+
+def test_cli_waivers_list_shows_only_the_environment_s_waivers(tmp_path: Path) -> None:
+    body = entry("{rule: B608}", environments="[prod]", expires="2099-01-01", id="W-PROD")
+    body += entry("{rule: B602}", environments="[dev]", expires=None, id="W-DEV")
+    path = write(tmp_path, "waivers:\n" + body)
+    done = hardgate("waivers", "list", "--env", "prod", "--file", str(path))
+    assert done.exit_code == 0, done.stderr
+    assert "W-PROD" in done.stdout
+    assert "active until 2099-01-01" in done.stdout
+    assert "W-DEV" not in done.stdout
