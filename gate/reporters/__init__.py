@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from gate.errors import UsageError
 from gate.reporters.base import Reporter
+from gate.reporters.github import GithubReporter
+from gate.reporters.gitlab import GitlabReporter
 from gate.reporters.json_report import JsonReporter
+from gate.reporters.junit import JunitReporter
+from gate.reporters.markdown import MarkdownReporter
+from gate.reporters.sarif import SarifReporter
 from gate.reporters.text import TextReporter
 
 REPORTERS: dict[str, type[Reporter]] = {
@@ -12,6 +17,11 @@ REPORTERS: dict[str, type[Reporter]] = {
     for cls in (
         TextReporter,
         JsonReporter,
+        SarifReporter,
+        JunitReporter,
+        MarkdownReporter,
+        GitlabReporter,
+        GithubReporter,
     )
 }
 
