@@ -288,8 +288,10 @@ class CachingScanner(Scanner):
         return version
 
     def key(self, target: ScanTarget, config: ScanConfig, tool_version: str) -> str:
+        exe = shutil.which(self.inner.binary)
         options = {
             "adapter": f"{type(self.inner).__module__}.{type(self.inner).__qualname__}",
+            "executable": os.path.realpath(exe) if exe else "",
             "osv_url": config.osv_url or "",
             "unknown_severity": config.unknown_severity.label,
         }

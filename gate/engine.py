@@ -13,6 +13,9 @@ from importlib import resources
 from pathlib import Path
 
 from gate import __version__
+from gate.baseline import Baseline, apply_baseline
+from gate.cache import ScanCache, file_hashes, with_cache
+from gate.decision import target_digest
 from gate.dedup import deduplicate
 from gate.findings import Finding, assign_code_fingerprints
 from gate.policy import EnvironmentPolicy, Policy, apply_rule_overrides, evaluate
@@ -23,6 +26,7 @@ from gate.scanners.pip_audit import PipAuditScanner
 from gate.scanners.semgrep import SemgrepScanner
 from gate.scanners.source import read_lines
 from gate.targets import discover
+from gate.waivers import WaiverSet, apply_waivers
 
 #: Called as (scanner name, state, seconds since the scan started); states: running, ok, failed, skipped.
 ProgressCallback = Callable[[str, str, float], None]
@@ -50,6 +54,9 @@ class ScanRequest:
     scanners: Sequence[Scanner] | None = None
     on_progress: ProgressCallback | None = None
     today: dt.date = field(default_factory=dt.date.today)
+    waivers: WaiverSet | None = None
+    baseline: Baseline | None = None
+    cache: ScanCache | None = None
 
 
 def run_scanners(
@@ -147,7 +154,7 @@ def run_scan(request: ScanRequest) -> Report:
     policy = request.policy.for_environment(request.environment)
     root = request.root.resolve()
     target = discover(root, policy.exclude_paths, request.only_files)
-    scanners = list(request.scanners) if request.scanners is not None else default_scanners()
+    scanners = with_cache(request.scanners if request.scanners is not None else default_scanners(), request.cache)
     with _work_dir() as work_dir:
         config = ScanConfig(
             rules_dir=rules_dir(),
@@ -159,6 +166,7 @@ def run_scan(request: ScanRequest) -> Report:
         results = run_scanners(scanners, target, config, request.jobs, request.on_progress)
     scanned = time.monotonic()
     findings = normalise(results, root, policy)
+    findings, suppression_warnings, resolved = suppress(findings, request)
     verdict, marked, reasons, warnings = decide(results, findings, policy)
     finished = time.monotonic()
     return Report(
@@ -168,13 +176,33 @@ def run_scan(request: ScanRequest) -> Report:
         reasons=reasons,
         scanners=tuple(results),
         findings=_ordered(marked),
-        warnings=warnings,
+        warnings=(*suppression_warnings, *warnings),
+        resolved=resolved,
         started_at=started_at.isoformat(timespec="seconds"),
         duration_s=finished - started,
         hardgate_version=__version__,
         policy_source=request.policy.source,
-        extra={"scan_s": f"{scanned - started:.3f}", "normalise_s": f"{finished - scanned:.3f}"},
+        extra={
+            "scan_s": f"{scanned - started:.3f}",
+            "normalise_s": f"{finished - scanned:.3f}",
+            "target_digest": target_digest(file_hashes(root, target.files)),
+        },
     )
+
+
+def suppress(
+    findings: Sequence[Finding], request: ScanRequest
+) -> tuple[list[Finding], tuple[str, ...], tuple[str, ...]]:
+    """Waivers first, then the baseline: (findings with states set, warnings, resolved baseline fingerprints)."""
+    warnings: tuple[str, ...] = ()
+    result = list(findings)
+    if request.waivers is not None:
+        outcome = apply_waivers(result, request.waivers, request.environment, request.today)
+        result, warnings = list(outcome.findings), outcome.warnings
+    if request.baseline is None:
+        return result, warnings, ()
+    baselined = apply_baseline(result, request.baseline)
+    return list(baselined.findings), warnings, baselined.resolved
 
 
 def _ordered(findings: Sequence[Finding]) -> tuple[Finding, ...]:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 from gate.baseline import apply_baseline, create_baseline, load_baseline, write_baseline
 from gate.errors import ConfigError
@@ -119,3 +120,29 @@ def test_malformed_baseline_is_a_config_error(tmp_path: Path, content: str, expe
     path.write_text(content, encoding="utf-8")
     with pytest.raises(ConfigError, match=expected):
         load_baseline(path)
+
+
+# --- through `hardgate baseline create` and `hardgate scan --baseline` ----------------------------------
+
+
+def hardgate(*args: str) -> Result:
+    from gate.cli import main
+
+    return CliRunner().invoke(main, list(args))
+
+
+def test_baseline_create_with_a_failed_scanner_writes_nothing(sqli_app: Path, tmp_path: Path, path_without) -> None:  # type: ignore[no-untyped-def]
+    path_without("bandit")
+    baseline = tmp_path / "baseline.json"
+    done = hardgate("baseline", "create", str(sqli_app), "-o", str(baseline))
+    assert done.exit_code == 3
+    assert "scanner bandit failed" in done.stderr
+    assert not baseline.exists()
+
+
+def test_scan_with_malformed_baseline_exits_2(sqli_app: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "baseline.json"
+    bad.write_text("{}")
+    done = hardgate("scan", str(sqli_app), "--env", "prod", "--baseline", str(bad))
+    assert done.exit_code == 2
+    assert "not a hardgate baseline" in done.stderr

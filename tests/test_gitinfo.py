@@ -100,3 +100,17 @@ def test_option_like_revision_is_rejected(repo: Path) -> None:
 def test_changed_since_outside_a_repo_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="needs a git repository"):
         changed_files(tmp_path, "HEAD")
+
+
+# --- through `hardgate scan --changed-since` ----------------------------------------------------------
+
+
+def test_scan_changed_since_unknown_rev_exits_2(sqli_app: Path) -> None:
+    from click.testing import CliRunner
+
+    from gate.cli import main
+
+    git(sqli_app, "init", "-q")
+    done = CliRunner().invoke(main, ["scan", str(sqli_app), "--changed-since", "nope"])
+    assert done.exit_code == 2
+    assert "unknown revision 'nope'" in done.stderr

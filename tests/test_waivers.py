@@ -241,3 +241,13 @@ def test_cli_waivers_list_shows_only_the_environment_s_waivers(tmp_path: Path) -
     assert "W-PROD" in done.stdout
     assert "active until 2099-01-01" in done.stdout
     assert "W-DEV" not in done.stdout
+
+
+# --- through `hardgate scan --waivers` ----------------------------------------------------------------
+
+
+def test_scan_with_prod_waiver_missing_expires_exits_2(sqli_app: Path, tmp_path: Path) -> None:
+    path = write(tmp_path, "waivers:\n" + entry("{rule: B608}", environments="[prod]", expires=None))
+    done = hardgate("scan", str(sqli_app), "--env", "prod", "--waivers", str(path))
+    assert done.exit_code == 2
+    assert "waivers[0] (id W-001): expires: missing" in done.stderr

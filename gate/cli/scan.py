@@ -8,11 +8,16 @@ from pathlib import Path
 
 import click
 
+from gate.baseline import load_baseline
+from gate.cache import ScanCache, default_cache_dir
 from gate.cli.progress import progress_display
+from gate.decision import decision_for_scan, git_state, load_private_key, write_record
 from gate.engine import ScanRequest, run_scan
 from gate.errors import UsageError
+from gate.gitinfo import changed_files
 from gate.policy import load_policy
 from gate.reporters import get_reporter
+from gate.waivers import load_waivers
 
 
 def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[str, str | None]]:
@@ -53,6 +58,17 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
     help="Seconds each scanner may run before it counts as failed.",
 )
 @click.option("--osv-url", help="OSV query URL for pip-audit (overrides the policy).")
+@click.option("--waivers", "waivers_file", type=str, help="Waiver file (see docs/waivers.md).")
+@click.option("--baseline", "baseline_file", type=str, help="Baseline from `hardgate baseline create`.")
+@click.option("--changed-since", "changed_since", metavar="REV", help="Scan only files changed since REV's merge base.")
+@click.option("--decision-out", "decision_out", type=str, help="Write the decision record (JSON) to this file.")
+@click.option(
+    "--sign-key", "sign_key", type=str, help="Ed25519 private key FILE to sign the record (or $HARDGATE_SIGNING_KEY)."
+)
+@click.option(
+    "--cache/--no-cache", "use_cache", default=True, show_default=True, help="Reuse unchanged scanner results."
+)
+@click.option("--cache-dir", type=str, help="Cache folder (default $HARDGATE_CACHE_DIR, $XDG_CACHE_HOME/hardgate).")
 def scan(
     path: str,
     environment: str,
@@ -62,6 +78,13 @@ def scan(
     jobs: int,
     timeout_s: float,
     osv_url: str | None,
+    waivers_file: str | None,
+    baseline_file: str | None,
+    changed_since: str | None,
+    decision_out: str | None,
+    sign_key: str | None,
+    use_cache: bool,
+    cache_dir: str | None,
 ) -> int:
     """Scan PATH with bandit, semgrep and pip-audit, and decide for one environment.
 
@@ -71,6 +94,14 @@ def scan(
     policy.for_environment(environment)
     pairs = pair_outputs(formats, tuple(o for o in outputs))
     root = Path(path)
+    waivers = load_waivers(Path(waivers_file)) if waivers_file else None
+    baseline = load_baseline(Path(baseline_file)) if baseline_file else None
+    if sign_key and not decision_out:
+        raise UsageError("--sign-key needs --decision-out FILE for the signed record")
+    signing_key = load_private_key(Path(sign_key) if sign_key else None) if decision_out else None
+    only_files = changed_files(root, changed_since) if changed_since else None
+    cache = ScanCache(Path(cache_dir) if cache_dir else default_cache_dir()) if use_cache else None
+    git = git_state(root) if decision_out else None  # before the scan and before any output lands in the tree
     with progress_display(sys.stderr) as on_progress:
         report = run_scan(
             ScanRequest(
@@ -81,8 +112,23 @@ def scan(
                 jobs=jobs,
                 osv_url=osv_url,
                 on_progress=on_progress,
+                waivers=waivers,
+                baseline=baseline,
+                only_files=only_files,
+                cache=cache,
             )
         )
+    if decision_out and git is not None:
+        record = decision_for_scan(
+            report,
+            git=git,
+            policy_digest=policy.digest,
+            waivers_digest=waivers.digest if waivers else None,
+            baseline_digest=baseline.digest if baseline else None,
+            target_digest=report.extra.get("target_digest", ""),
+            signing_key=signing_key,
+        )
+        write_record(record, Path(decision_out))
     for fmt, output in pairs:
         rendered = get_reporter(fmt).render(report)
         if output is None or output == "-":
