@@ -220,11 +220,8 @@ class ScanCache:
 
 
 def scanner_inputs(scanner: Scanner, target: ScanTarget) -> tuple[str, ...]:
-    """The files a scanner reads: its own `inputs(target)` when it declares one, else every target file."""
-    declared = getattr(scanner, "inputs", None)
-    if callable(declared):
-        return tuple(declared(target))
-    return target.files
+    """The files a scanner reads (`Scanner.inputs`; every target file unless the adapter narrows it)."""
+    return tuple(scanner.inputs(target))
 
 
 class CachingScanner(Scanner):

@@ -158,6 +158,26 @@ def test_changed_python_file_reruns_code_scanners_but_not_the_dependency_scanner
     assert deps.runs == 1
 
 
+def test_real_adapters_are_keyed_only_on_the_files_they_read(tmp_path: Path, project: Path) -> None:
+    from gate.scanners.bandit import BanditScanner
+    from gate.scanners.pip_audit import PipAuditScanner
+
+    cache, config = ScanCache(tmp_path / "cache"), ScanConfig(rules_dir=project / "no-rules")
+    code, deps = CachingScanner(BanditScanner(), cache), CachingScanner(PipAuditScanner(), cache)
+
+    def keys() -> tuple[str, str]:
+        target = discover(project, [])
+        return code.key(target, config, "v"), deps.key(target, config, "v")
+
+    before = keys()
+    (project / "app.py").write_text("x = 2\n")
+    after_code_edit = keys()
+    (project / "requirements.txt").write_text("pyyaml==6.0.1\n")
+    after_pin_edit = keys()
+    assert after_code_edit[0] != before[0] and after_code_edit[1] == before[1]
+    assert after_pin_edit[0] == after_code_edit[0] and after_pin_edit[1] != after_code_edit[1]
+
+
 def test_key_changes_with_tool_version_rules_options_and_file_content() -> None:
     base = cache_key("bandit", "1.7.9", "r", {"osv_url": ""}, {"a.py": "h1"})
     assert base != cache_key("bandit", "1.8.0", "r", {"osv_url": ""}, {"a.py": "h1"})

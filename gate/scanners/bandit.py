@@ -17,6 +17,9 @@ class BanditScanner(Scanner):
     def applies(self, target: ScanTarget) -> bool:
         return bool(target.python_files)
 
+    def inputs(self, target: ScanTarget) -> tuple[str, ...]:
+        return target.python_files
+
     def command(self, target: ScanTarget, config: ScanConfig) -> list[str]:
         # --ignore-nosec: report `# nosec` lines too; the gate decides per environment what they mean.
         return [self.binary, "--format", "json", "--quiet", "--ignore-nosec", "--", *target.python_files]

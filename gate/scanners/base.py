@@ -81,6 +81,10 @@ class Scanner(ABC):
         """Whether there is anything for this scanner in the target."""
         return True
 
+    def inputs(self, target: ScanTarget) -> tuple[str, ...]:
+        """The target files this scanner reads; the scan cache re-runs it only when one of them changes."""
+        return target.files
+
     @abstractmethod
     def command(self, target: ScanTarget, config: ScanConfig) -> list[str]:
         """The argv to run, with the binary first."""
@@ -95,7 +99,9 @@ class Scanner(ABC):
         if exe is None:
             return ""
         try:
-            done = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60, check=False)
+            done = subprocess.run(
+                [exe, "--version"], capture_output=True, text=True, timeout=60, check=False, env=self.environment()
+            )
         except (OSError, subprocess.TimeoutExpired):
             return ""
         lines = (done.stdout or done.stderr).strip().splitlines()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import tempfile
 from pathlib import Path
@@ -26,8 +27,14 @@ class PipAuditScanner(Scanner):
     name = "pip-audit"
     binary = "pip-audit"
 
+    #: Advisories change without any file changing: a cached pip-audit result is reused for an hour at most.
+    cache_max_age = dt.timedelta(hours=1)
+
     def applies(self, target: ScanTarget) -> bool:
         return bool(target.manifests)
+
+    def inputs(self, target: ScanTarget) -> tuple[str, ...]:
+        return target.manifests
 
     def requirement_files(self, target: ScanTarget, config: ScanConfig) -> list[str]:
         """Manifests as pip-audit `-r` files; pinned pyproject dependencies go through a generated file."""

@@ -38,6 +38,9 @@ class SemgrepScanner(Scanner):
     def applies(self, target: ScanTarget) -> bool:
         return bool(self.targets(target))
 
+    def inputs(self, target: ScanTarget) -> tuple[str, ...]:
+        return self.targets(target)
+
     def command(self, target: ScanTarget, config: ScanConfig) -> list[str]:
         return [
             self.binary,
