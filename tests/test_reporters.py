@@ -559,3 +559,20 @@ def test_github_reports_a_failed_scanner_as_an_error() -> None:
 
 def test_github_passing_verdict_is_a_notice() -> None:
     assert github_lines(PASSED)[-1] == "::notice title=hardgate verdict::PASS (dev)"
+
+
+# --- rich (terminal extra) ------------------------------------------------------------------------------
+
+
+def test_rich_terminal_output_ends_with_the_verdict_and_hides_secrets() -> None:
+    from rich.console import Console
+
+    from gate.reporters.rich_text import render_rich
+
+    console = Console(record=True, width=200, force_terminal=True, color_system="standard")
+    render_rich(ERRORED, console)
+    plain = console.export_text(clear=False)
+    assert plain.rstrip().splitlines()[-1].startswith("verdict: ERROR (prod) — scanner pip-audit failed")
+    assert "bandit+semgrep" in plain
+    assert SECRET not in plain
+    assert "\x1b[" in console.export_text(styles=True)
