@@ -21,6 +21,12 @@ def scanners_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
 
 
+@pytest.fixture(autouse=True)
+def private_scan_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own scan cache, so no test is answered from another's results."""
+    monkeypatch.setenv("HARDGATE_CACHE_DIR", str(tmp_path / "hardgate-cache"))
+
+
 @pytest.fixture
 def sqli_app(tmp_path: Path) -> Path:
     target = tmp_path / "sqli-app"
