@@ -8,7 +8,7 @@ HARDGATE := $(BIN)/hardgate
 STAMP := $(VENV)/.installed
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test test-gate test-infra lint venv system-deps harden-local
+.PHONY: demo test test-gate test-infra lint venv system-deps harden-local local-secrets
 
 ## venv: the project's virtualenv with the gate, the scanners and the test tools.
 venv: $(STAMP)
@@ -37,9 +37,32 @@ test: test-gate test-infra
 test-gate: venv system-deps
 	$(BIN)/pytest tests --ignore=tests/infra -q
 
-## test-infra: converge this machine with the real roles, verify with testinfra, prove idempotence.
-test-infra: venv system-deps
-	@echo "test-infra: no hardening roles yet"
+## Hardening: Ansible reads playbooks/ansible.cfg; local secrets live outside the repo.
+export ANSIBLE_CONFIG := $(abspath playbooks/ansible.cfg)
+HARDGATE_VAULT_DIR ?= $(HOME)/.config/hardgate/vault
+LOCAL_VAULT_PASS := $(HARDGATE_VAULT_DIR)/local.pass
+LOCAL_VAULT_FILE := inventories/local/secrets.vault.yml
+LOCAL_SECRETS := postgres_superuser orders_migrator orders_app orders_readonly postgresql_tls_key_passphrase \
+	mysql_orders_app mysql_orders_migrator mysql_orders_readonly
+INFRA_LOGS := tests/infra/logs
+CONVERGE_LOCAL := $(BIN)/ansible-playbook -i inventories/local playbooks/site.yml -e env=local \
+	--vault-id local@$(LOCAL_VAULT_PASS)
+
+## local-secrets: random vault password (outside the repo, 0600) + vault-encrypted local secrets, if missing.
+local-secrets: venv
+	$(BIN)/python roles/secrets/scripts/init_env_secrets.py --env local --vault-file $(LOCAL_VAULT_FILE) \
+		--password-file $(LOCAL_VAULT_PASS) $(LOCAL_SECRETS)
+
+## harden-local: converge this machine with playbooks/site.yml and inventories/local.
+harden-local: venv local-secrets
+	@mkdir -p $(INFRA_LOGS)
+	$(CONVERGE_LOCAL) | tee $(INFRA_LOGS)/converge.log
+
+## test-infra: converge this machine, verify with testinfra, then converge again (-vvv):
+## changed=0 and no secret value anywhere in the output (tests/infra/test_converge.py).
+test-infra: venv system-deps harden-local
+	$(BIN)/pytest tests/infra -q -p no:cacheprovider --hosts=ansible://all \
+		--ansible-inventory=inventories/local/hosts.yml --junitxml=$(INFRA_LOGS)/junit.xml
 
 lint: venv
 	$(BIN)/ruff check gate tests bench

@@ -1,0 +1,104 @@
+"""Fixtures for the infra tests: the converged hosts (testinfra's ansible backend on the same
+inventory), SQL as the postgres superuser over the Unix socket, TLS/SCRAM clients over TCP,
+and the local secrets (decrypted in memory, never printed) for the no-leak checks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+INVENTORY = REPO / "inventories" / "local"
+LOGS = REPO / "tests" / "infra" / "logs"
+VAULT_PASS = Path(
+    os.environ.get("HARDGATE_VAULT_DIR", str(Path.home() / ".config" / "hardgate" / "vault"))
+) / "local.pass"
+PKI = "/etc/hardgate/pki/postgresql"
+PG_LOG_DIR = "/var/log/postgresql"
+PG_CONF_DIR = "/etc/postgresql/15/main"
+PG_DATA_DIR = "/var/lib/postgresql/15/main"
+TCP_HOST = "127.0.0.1"  # inventories/local listens on loopback only
+PORT = 5432
+os.environ.setdefault("ANSIBLE_CONFIG", str(REPO / "playbooks" / "ansible.cfg"))
+
+
+@pytest.fixture(scope="session")
+def local_secrets() -> dict[str, str]:
+    """The generated local secrets, decrypted with the local vault id; kept in memory only."""
+    done = subprocess.run(
+        ["ansible-vault", "view", "--vault-id", f"local@{VAULT_PASS}", str(INVENTORY / "secrets.vault.yml")],
+        capture_output=True, text=True, check=True,
+    )
+    values: dict[str, str] = yaml.safe_load(done.stdout)["hardgate_vault_secrets"]
+    assert values, "the local vault file holds no secrets"
+    return values
+
+
+@pytest.fixture
+def sql(host: Any) -> Callable[..., str]:
+    """Run SQL as postgres over the Unix socket (peer map root -> postgres); return psql -At output."""
+
+    def run(query: str, db: str = "postgres", check: bool = True) -> str:
+        cmd = host.run("psql -X -v ON_ERROR_STOP=1 -At -U postgres -d %s -c %s", db, query)
+        if check:
+            assert cmd.rc == 0, cmd.stderr
+        return str(cmd.stdout).strip()
+
+    return run
+
+
+@pytest.fixture
+def connect(local_secrets: dict[str, str]) -> Callable[..., psycopg.Connection[Any]]:
+    """Open a verified TLS + SCRAM connection over loopback TCP as one of the local roles."""
+
+    def open_(user: str, db: str = "orders", password: str | None = None, **extra: Any) -> psycopg.Connection[Any]:
+        params: dict[str, Any] = {
+            "host": TCP_HOST, "port": PORT, "dbname": db, "user": user,
+            "password": local_secrets[user if user != "postgres" else "postgres_superuser"]
+            if password is None else password,
+            "sslmode": "verify-full", "sslrootcert": f"{PKI}/ca.crt", "connect_timeout": 10,
+            "application_name": "hardgate-infra-tests",
+        }
+        params.update(extra)
+        return psycopg.connect(**params, autocommit=True)
+
+    return open_
+
+
+@pytest.fixture
+def readonly_cert() -> dict[str, str]:
+    """Client certificate issued by roles/pki for the mutual-TLS readonly role."""
+    return {"sslcert": f"{PKI}/clients/orders_readonly.crt", "sslkey": f"{PKI}/clients/orders_readonly.key"}
+
+
+@pytest.fixture
+def marker() -> str:
+    """A unique string to find one test's own lines in the server log."""
+    return f"hgmark_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def server_log(host: Any) -> Callable[[], str]:
+    """Everything the server logged so far (all files of the log directory)."""
+
+    def read() -> str:
+        return str(host.check_output(f"cat {PG_LOG_DIR}/postgresql-15-main-*.log"))
+
+    return read
+
+
+@pytest.fixture
+def orders_table(host: Any, sql: Callable[..., str]) -> Iterator[str]:
+    """A table created by the migrator role through SET ROLE orders_owner, dropped afterwards."""
+    name = f"orders.t_{uuid.uuid4().hex[:8]}"
+    sql(f"SET ROLE orders_owner; CREATE TABLE {name} (id serial PRIMARY KEY, note text)", db="orders")
+    yield name
+    sql(f"SET ROLE orders_owner; DROP TABLE IF EXISTS {name}", db="orders")
