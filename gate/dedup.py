@@ -44,6 +44,9 @@ def _merge(primary: Finding, other: Finding) -> Finding:
 
     best = primary if primary.severity >= other.severity else other
     aliases = tuple(sorted(set(primary.vuln_ids | other.vuln_ids) - {best.rule_id}))
+    # Remember the rule ids folded in, so a waiver on either tool's rule matches the merged finding.
+    merged_rules = {primary.rule_id, other.rule_id}
+    merged_rules |= {value for f in (primary, other) for key, value in f.extra if key == "merged_rule_id"}
     return best.replace(
         sources=tuple(sorted(set(primary.sources) | set(other.sources))),
         cwe=union(primary.cwe, other.cwe),
@@ -51,7 +54,15 @@ def _merge(primary: Finding, other: Finding) -> Finding:
         aliases=aliases if best.is_dependency else best.aliases,
         fix_versions=union(primary.fix_versions, other.fix_versions),
         fingerprint=best.fingerprint or primary.fingerprint or other.fingerprint,
-        extra=tuple(dict.fromkeys((*best.extra, *(e for e in other.extra if e[0] != "bandit_equivalent")))),
+        extra=tuple(
+            dict.fromkeys(
+                (
+                    *best.extra,
+                    *(e for e in other.extra if e[0] != "bandit_equivalent"),
+                    *(("merged_rule_id", rule) for rule in sorted(merged_rules - {best.rule_id})),
+                )
+            )
+        ),
     )
 
 

@@ -251,3 +251,13 @@ def test_scan_with_prod_waiver_missing_expires_exits_2(sqli_app: Path, tmp_path:
     done = hardgate("scan", str(sqli_app), "--env", "prod", "--waivers", str(path))
     assert done.exit_code == 2
     assert "waivers[0] (id W-001): expires: missing" in done.stderr
+
+
+def test_rule_waiver_matches_a_finding_merged_from_both_tools(tmp_path: Path) -> None:
+    from gate.dedup import deduplicate
+
+    semgrep = sqli().replace(tool="semgrep", rule_id="sqli-fstring", severity=Severity.CRITICAL, cwe=("CWE-89",))
+    (merged,) = deduplicate([sqli().replace(cwe=("CWE-89",)), semgrep])
+    assert merged.rule_id == "sqli-fstring"  # the worse severity won, yet bandit's rule id still matches
+    waivers = load_waivers(write(tmp_path, "waivers:\n" + entry("{rule: B608}")))
+    assert apply_waivers([merged], waivers, "prod", TODAY).findings[0].state is FindingState.WAIVED
