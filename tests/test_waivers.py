@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import http.server
+import json
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -261,3 +265,61 @@ def test_rule_waiver_matches_a_finding_merged_from_both_tools(tmp_path: Path) ->
     assert merged.rule_id == "sqli-fstring"  # the worse severity won, yet bandit's rule id still matches
     waivers = load_waivers(write(tmp_path, "waivers:\n" + entry("{rule: B608}")))
     assert apply_waivers([merged], waivers, "prod", TODAY).findings[0].state is FindingState.WAIVED
+
+
+# --- a CVE-alias waiver against the real pip-audit, fed by a loopback OSV endpoint ----------------------
+
+OSV_PYYAML = {
+    "id": "PYSEC-2021-142",
+    "aliases": ["CVE-2020-14343", "GHSA-8q59-q68h-6hv4"],
+    "summary": "Arbitrary code execution in full_load",
+    "details": "PyYAML before 5.4 is susceptible to arbitrary code execution.",
+    "modified": "2021-03-26T00:00:00Z",
+    "affected": [
+        {
+            "package": {"name": "pyyaml", "ecosystem": "PyPI"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "5.4"}]}],
+        }
+    ],
+}
+
+
+@pytest.fixture
+def osv_url() -> Iterator[str]:
+    """A loopback OSV `POST /v1/query` that knows one PyYAML advisory."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            query = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            hit = query.get("package", {}).get("name", "").lower() == "pyyaml" and query.get("version") == "5.3.1"
+            body = json.dumps({"vulns": [OSV_PYYAML]} if hit else {}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1/query"
+    server.shutdown()
+    server.server_close()
+
+
+def test_scan_cve_alias_waiver_suppresses_the_pysec_finding(tmp_path: Path, osv_url: str) -> None:
+    app = tmp_path / "deps-app"
+    app.mkdir()
+    (app / "requirements.txt").write_text("pyyaml==5.3.1\n")
+    args = ["scan", str(app), "--env", "prod", "--no-cache", "--osv-url", osv_url]
+    record = tmp_path / "decision.json"
+    blocked = hardgate(*args)
+    assert blocked.exit_code == 1, blocked.stderr
+    waivers = write(tmp_path, "waivers:\n" + entry("{vuln: CVE-2020-14343}", expires="2099-12-31"))
+    waived = hardgate(*args, "--waivers", str(waivers), "--decision-out", str(record))
+    assert waived.exit_code == 0, waived.stderr
+    summary = json.loads(record.read_text())["summary"]
+    assert (summary["waived"], summary["open"]) == (1, 0)
