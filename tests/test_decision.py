@@ -322,10 +322,10 @@ def test_cli_verify_decision_bad_max_age_exits_2(tmp_path: Path, keys: tuple[Pat
     assert "invalid duration" in done.stderr
 
 
-# --- through `hardgate scan --decision-out --sign-key` ------------------------------------------------
+# --- through `hardgate scan --record --sign-key` ------------------------------------------------
 
 
-def test_sign_key_without_decision_out_exits_2(tmp_path: Path, keys: tuple[Path, Path], sqli_app: Path) -> None:
+def test_sign_key_without_record_path_exits_2(tmp_path: Path, keys: tuple[Path, Path], sqli_app: Path) -> None:
     done = hardgate("scan", str(sqli_app), "--sign-key", str(keys[0]))
     assert done.exit_code == 2
-    assert "--decision-out" in done.stderr
+    assert "--record" in done.stderr

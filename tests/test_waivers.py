@@ -319,7 +319,7 @@ def test_scan_cve_alias_waiver_suppresses_the_pysec_finding(tmp_path: Path, osv_
     blocked = hardgate(*args)
     assert blocked.exit_code == 1, blocked.stderr
     waivers = write(tmp_path, "waivers:\n" + entry("{vuln: CVE-2020-14343}", expires="2099-12-31"))
-    waived = hardgate(*args, "--waivers", str(waivers), "--decision-out", str(record))
+    waived = hardgate(*args, "--waivers", str(waivers), "--record", str(record))
     assert waived.exit_code == 0, waived.stderr
     summary = json.loads(record.read_text())["summary"]
     assert (summary["waived"], summary["open"]) == (1, 0)

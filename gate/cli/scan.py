@@ -61,7 +61,7 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
 @click.option("--waivers", "waivers_file", type=str, help="Waiver file (see docs/waivers.md).")
 @click.option("--baseline", "baseline_file", type=str, help="Baseline from `hardgate baseline create`.")
 @click.option("--changed-since", "changed_since", metavar="REV", help="Scan only files changed since REV's merge base.")
-@click.option("--decision-out", "decision_out", type=str, help="Write the decision record (JSON) to this file.")
+@click.option("--record", "record_path", type=str, help="Write the decision record (JSON) to this file.")
 @click.option(
     "--sign-key", "sign_key", type=str, help="Ed25519 private key FILE to sign the record (or $HARDGATE_SIGNING_KEY)."
 )
@@ -81,7 +81,7 @@ def scan(
     waivers_file: str | None,
     baseline_file: str | None,
     changed_since: str | None,
-    decision_out: str | None,
+    record_path: str | None,
     sign_key: str | None,
     use_cache: bool,
     cache_dir: str | None,
@@ -96,12 +96,12 @@ def scan(
     root = Path(path)
     waivers = load_waivers(Path(waivers_file)) if waivers_file else None
     baseline = load_baseline(Path(baseline_file)) if baseline_file else None
-    if sign_key and not decision_out:
-        raise UsageError("--sign-key needs --decision-out FILE for the signed record")
-    signing_key = load_private_key(Path(sign_key) if sign_key else None) if decision_out else None
+    if sign_key and not record_path:
+        raise UsageError("--sign-key needs --record FILE for the signed record")
+    signing_key = load_private_key(Path(sign_key) if sign_key else None) if record_path else None
     only_files = changed_files(root, changed_since) if changed_since else None
     cache = ScanCache(Path(cache_dir) if cache_dir else default_cache_dir()) if use_cache else None
-    git = git_state(root) if decision_out else None  # before the scan and before any output lands in the tree
+    git = git_state(root) if record_path else None  # before the scan and before any output lands in the tree
     with progress_display(sys.stderr) as on_progress:
         report = run_scan(
             ScanRequest(
@@ -118,7 +118,7 @@ def scan(
                 cache=cache,
             )
         )
-    if decision_out and git is not None:
+    if record_path and git is not None:
         record = decision_for_scan(
             report,
             git=git,
@@ -128,7 +128,7 @@ def scan(
             target_digest=report.extra.get("target_digest", ""),
             signing_key=signing_key,
         )
-        write_record(record, Path(decision_out))
+        write_record(record, Path(record_path))
     for fmt, output in pairs:
         rendered = get_reporter(fmt).render(report)
         if output is None or output == "-":
