@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+from rich.console import Console
 
 from gate.baseline import load_baseline
 from gate.cache import ScanCache, default_cache_dir
@@ -17,6 +18,7 @@ from gate.errors import UsageError
 from gate.gitinfo import changed_files
 from gate.policy import load_policy
 from gate.reporters import get_reporter
+from gate.reporters.rich_text import render_rich
 from gate.waivers import load_waivers
 
 
@@ -130,8 +132,12 @@ def scan(
         )
         write_record(record, Path(record_path))
     for fmt, output in pairs:
+        to_stdout = output is None or output == "-"
+        if to_stdout and fmt.lower() == "text" and sys.stdout.isatty():
+            render_rich(report, Console())  # colour on a terminal; the same content as plain text
+            continue
         rendered = get_reporter(fmt).render(report)
-        if output is None or output == "-":
+        if to_stdout:
             click.echo(rendered, nl=not rendered.endswith("\n"))
         else:
             Path(output).write_text(rendered, encoding="utf-8")
