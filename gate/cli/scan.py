@@ -137,7 +137,7 @@ def scan(
             render_rich(report, Console())  # colour on a terminal; the same content as plain text
             continue
         rendered = get_reporter(fmt).render(report)
-        if to_stdout:
+        if output is None or output == "-":
             click.echo(rendered, nl=not rendered.endswith("\n"))
         else:
             Path(output).write_text(rendered, encoding="utf-8")
