@@ -61,6 +61,10 @@ class VerdictNotPass(VerificationError):
     pass
 
 
+class PartialScan(VerificationError):
+    pass
+
+
 def canonical_json(value: Any) -> bytes:
     """The exact bytes that are signed: sorted keys, no insignificant whitespace, UTF-8."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
@@ -91,6 +95,7 @@ def build_record(
     commit: str | None,
     tree_state: str,
     now: dt.datetime,
+    changed_since: str | None = None,
 ) -> dict[str, Any]:
     """The unsigned record. No floats, so the canonical encoding is the same on every platform."""
     return {
@@ -103,6 +108,8 @@ def build_record(
         "reasons": list(report.reasons),
         "created_at": now.astimezone(dt.UTC).isoformat(timespec="seconds"),
         "git": {"commit": commit, "tree_state": tree_state},
+        # A diff-aware scan looked at part of the tree only; verify-decision rejects it unless told otherwise.
+        "scope": {"full": changed_since is None, "changed_since": changed_since},
         "digests": {
             "target": target_digest,
             "policy": policy_digest,
@@ -144,6 +151,7 @@ def decision_for_scan(
     target_digest: str,
     signing_key: Ed25519PrivateKey | None,
     now: dt.datetime | None = None,
+    changed_since: str | None = None,
 ) -> dict[str, Any]:
     """The record for one scan, signed when a key is given."""
     record = build_record(
@@ -155,6 +163,7 @@ def decision_for_scan(
         commit=git.commit,
         tree_state=git.tree_state,
         now=now or dt.datetime.now(dt.UTC),
+        changed_since=changed_since,
     )
     return sign_record(record, signing_key) if signing_key is not None else record
 
@@ -305,10 +314,11 @@ def verify_record(
     max_age: dt.timedelta,
     now: dt.datetime,
     allow_dirty: bool = False,
+    allow_partial: bool = False,
 ) -> None:
     """Raise the VerificationError that says why this record does not let this commit deploy to this environment.
 
-    Checks, in order: signature, environment, commit (and a clean tree), age, verdict.
+    Checks, in order: signature, environment, commit (and a clean tree), age, verdict, full scan.
     """
     _check_signature(record, public_key)
     if record.get("environment") != environment:
@@ -341,6 +351,10 @@ def verify_record(
     if record.get("verdict") != "pass":
         reasons = "; ".join(str(r) for r in record.get("reasons") or []) or "no reason recorded"
         raise VerdictNotPass(f"verdict not pass: the gate said {record.get('verdict')!r} ({reasons})")
+    scope = record.get("scope")
+    if not (isinstance(scope, dict) and scope.get("full") is True) and not allow_partial:
+        since = scope.get("changed_since") if isinstance(scope, dict) else None
+        raise PartialScan(f"partial scan: the record covers only files changed since {since!r}, not the whole tree")
 
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")

@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gate.decision import (
+    PartialScan,
     RecordTooOld,
     SignatureInvalid,
     VerdictNotPass,
@@ -149,6 +150,25 @@ def test_record_from_the_future_fails(key: Ed25519PrivateKey) -> None:
 def test_blocked_verdict_fails_even_when_validly_signed(key: Ed25519PrivateKey) -> None:
     with pytest.raises(VerdictNotPass, match="verdict not pass: the gate said 'block'"):
         verify(sign_record(record(Verdict.BLOCK), key), key)
+
+
+def test_record_from_a_diff_aware_scan_fails_unless_partial_is_allowed(key: Ed25519PrivateKey) -> None:
+    partial = build_record(
+        report(),
+        policy_digest="sha256:p",
+        waivers_digest=None,
+        baseline_digest=None,
+        target_digest="sha256:t",
+        commit=COMMIT,
+        tree_state="clean",
+        now=NOW,
+        changed_since="origin/main",
+    )
+    assert partial["scope"] == {"full": False, "changed_since": "origin/main"}
+    signed = sign_record(partial, key)
+    with pytest.raises(PartialScan, match="partial scan: the record covers only files changed since 'origin/main'"):
+        verify(signed, key)
+    verify(signed, key, allow_partial=True)
 
 
 def test_keygen_writes_private_key_0600_and_refuses_to_overwrite(tmp_path: Path) -> None:

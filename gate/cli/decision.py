@@ -26,7 +26,10 @@ def keygen(private_key: str, public_key: str) -> None:
 @click.option("--commit", required=True, help="The full git commit sha being deployed.")
 @click.option("--max-age", "max_age", default="24h", show_default=True, help="Oldest acceptable record: 30m, 24h, 7d.")
 @click.option("--allow-dirty", is_flag=True, help="Accept a record made from a work tree with uncommitted changes.")
-def verify_decision(record: str, pubkey: str, environment: str, commit: str, max_age: str, allow_dirty: bool) -> None:
+@click.option("--allow-partial", is_flag=True, help="Accept a record from a diff-aware (--changed-since) scan.")
+def verify_decision(
+    record: str, pubkey: str, environment: str, commit: str, max_age: str, allow_dirty: bool, allow_partial: bool
+) -> None:
     """Check that RECORD is a signed pass for this commit and environment.
 
     Exit codes: 0 valid, 1 verification failed, 2 unreadable file or bad usage.
@@ -42,5 +45,6 @@ def verify_decision(record: str, pubkey: str, environment: str, commit: str, max
         max_age=limit,
         now=dt.datetime.now(dt.UTC),
         allow_dirty=allow_dirty,
+        allow_partial=allow_partial,
     )
     click.echo(f"decision record valid: commit {commit} passed the gate for {environment} at {loaded['created_at']}")

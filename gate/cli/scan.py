@@ -129,6 +129,7 @@ def scan(
             baseline_digest=baseline.digest if baseline else None,
             target_digest=report.extra.get("target_digest", ""),
             signing_key=signing_key,
+            changed_since=changed_since,
         )
         write_record(record, Path(record_path))
     for fmt, output in pairs:
