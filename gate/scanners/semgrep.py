@@ -77,12 +77,12 @@ class SemgrepScanner(Scanner):
             )
         if errors:
             first = errors[0]
-            where = first.get("path") or ""
+            where = f" {first['path']}" if first.get("path") else ""
             return ScanResult(
                 self.name,
                 ScanStatus.FAILED,
-                reason=f"{len(errors)} error(s), e.g. {first.get('type', 'error')} {where}: "
-                f"{first_line(str(first.get('message', '')))}".replace("  ", " "),
+                reason=f"{len(errors)} error(s), e.g. {first.get('type', 'error')}{where}: "
+                f"{first_line(str(first.get('message', '')))}",
                 tool_version=version,
             )
         if raw.exit_code not in (0, 1):
