@@ -26,10 +26,12 @@ system-deps:
 ## demo: the gate on the bundled vulnerable app, prod verdict first, then what dev would have done.
 demo: venv
 	@echo "== hardgate scan examples/vulnerable-app --env prod"
-	@$(HARDGATE) scan examples/vulnerable-app --env prod; echo "exit code: $$? (1 = blocked by policy)"
+	@rc=0; $(HARDGATE) scan examples/vulnerable-app --env prod --no-cache || rc=$$?; \
+		echo "exit code in prod: $$rc (0 pass, 1 blocked by policy, 2 usage error, 3 scanner failed)"
 	@echo
-	@echo "== the same scan with --env dev"
-	@$(HARDGATE) scan examples/vulnerable-app --env dev --format text >/dev/null; echo "exit code in dev: $$?"
+	@echo "== what dev would have done: hardgate scan examples/vulnerable-app --env dev"
+	@rc=0; $(HARDGATE) scan examples/vulnerable-app --env dev --no-cache 2>/dev/null | tail -n 1 || rc=$$?; \
+		echo "exit code in dev: $$rc"
 
 ## test: every test, gate and hardening.
 test: test-gate test-infra
