@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -146,3 +147,72 @@ def test_scan_with_malformed_baseline_exits_2(sqli_app: Path, tmp_path: Path) ->
     done = hardgate("scan", str(sqli_app), "--env", "prod", "--baseline", str(bad))
     assert done.exit_code == 2
     assert "not a hardgate baseline" in done.stderr
+
+
+# --- end to end through `hardgate scan` ---
+
+
+def gate_scan(app: Path, tmp_path: Path, *extra: str) -> tuple[int, dict[str, Any]]:
+    """Scan in prod; (exit code, the decision record's summary)."""
+    record = tmp_path / "decision.json"
+    done = hardgate("scan", str(app), "--env", "prod", "--no-cache", "--record", str(record), *extra)
+    assert done.exit_code in (0, 1), done.stderr
+    summary: dict[str, Any] = json.loads(record.read_text())["summary"]
+    return done.exit_code, summary
+
+
+@pytest.fixture
+def baselined_app(sqli_app: Path, tmp_path: Path) -> tuple[Path, Path]:
+    baseline = tmp_path / "baseline.json"
+    done = hardgate("baseline", "create", str(sqli_app), "-o", str(baseline))
+    assert done.exit_code == 0, done.stderr
+    assert "baseline written" in done.stdout
+    return sqli_app, baseline
+
+
+def insert_after(path: Path, anchor: str, new_lines: list[str]) -> None:
+    lines = path.read_text().splitlines()
+    index = next(i for i, line in enumerate(lines) if anchor in line)
+    path.write_text("\n".join([*lines[: index + 1], *new_lines, *lines[index + 1 :]]) + "\n")
+
+
+def test_scan_with_fresh_baseline_passes(baselined_app: tuple[Path, Path], tmp_path: Path) -> None:
+    app, baseline = baselined_app
+    assert gate_scan(app, tmp_path)[0] == 1  # without the baseline, prod blocks on the SQL injection
+    code, summary = gate_scan(app, tmp_path, "--baseline", str(baseline))
+    assert code == 0
+    assert summary["baselined"] >= 1
+    assert summary["open"] == 0
+
+
+def test_one_new_sql_injection_blocks_on_exactly_that_one(baselined_app: tuple[Path, Path], tmp_path: Path) -> None:
+    app, baseline = baselined_app
+    with (app / "db.py").open("a") as handle:
+        handle.write(
+            "\n\ndef delete_customer(conn, name):\n"
+            "    with conn.cursor() as cur:\n"
+            "        cur.execute(f\"DELETE FROM customers WHERE name = '{name}'\")\n"
+        )
+    code, summary = gate_scan(app, tmp_path, "--baseline", str(baseline))
+    assert code == 1
+    assert summary["blocking"] == 1
+    assert summary["open"] == 1
+
+
+def test_second_identical_copy_of_a_baselined_line_blocks(baselined_app: tuple[Path, Path], tmp_path: Path) -> None:
+    app, baseline = baselined_app
+    db = app / "db.py"
+    flagged = next(line for line in db.read_text().splitlines() if "cur.execute(f" in line)
+    insert_after(db, "cur.execute(f", [flagged])
+    code, summary = gate_scan(app, tmp_path, "--baseline", str(baseline))
+    assert code == 1
+    assert summary["blocking"] == 1
+
+
+def test_blank_lines_above_keep_baselined_findings_baselined(baselined_app: tuple[Path, Path], tmp_path: Path) -> None:
+    app, baseline = baselined_app
+    db = app / "db.py"
+    db.write_text("\n\n\n# moved down by a new header\n\n" + db.read_text())
+    code, summary = gate_scan(app, tmp_path, "--baseline", str(baseline))
+    assert code == 0
+    assert summary["open"] == 0

@@ -227,3 +227,34 @@ def test_cached_rescan_returns_the_same_findings_as_a_cold_one(tmp_path: Path, s
     ran_ok = [s.tool for s in cold.scanners if s.status is ScanStatus.OK]
     assert "bandit" in ran_ok
     assert [s.tool for s in warm.scanners if s.cached] == ran_ok
+
+
+# --- end to end through `hardgate scan` ---
+
+
+@pytest.mark.slow
+def test_cli_rescan_is_answered_from_the_cache_with_the_same_verdict(tmp_path: Path, sqli_app: Path) -> None:
+    from click.testing import CliRunner
+
+    from gate.cli import main
+
+    def scan(name: str) -> tuple[int, dict[str, object]]:
+        record = tmp_path / f"{name}.json"
+        args = [
+            "scan",
+            str(sqli_app),
+            "--env",
+            "prod",
+            "--cache-dir",
+            str(tmp_path / "c"),
+            "--record",
+            str(record),
+        ]
+        done = CliRunner().invoke(main, args)
+        return done.exit_code, json.loads(record.read_text())
+
+    cold_code, cold = scan("cold")
+    warm_code, warm = scan("warm")
+    assert cold_code == warm_code == 1
+    assert warm["summary"] == cold["summary"]
+    assert [s["cached"] for s in warm["scanners"] if s["status"] == "ok"] == [True, True]

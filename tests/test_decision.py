@@ -349,3 +349,33 @@ def test_sign_key_without_record_path_exits_2(tmp_path: Path, keys: tuple[Path, 
     done = hardgate("scan", str(sqli_app), "--sign-key", str(keys[0]))
     assert done.exit_code == 2
     assert "--record" in done.stderr
+
+
+# --- end to end through `hardgate scan` ---
+
+
+def test_signed_record_from_a_clean_scan_verifies_for_its_commit(
+    tmp_path: Path, keys: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "health.py").write_text("def ok() -> bool:\n    return True\n")
+    (app / ".gitignore").write_text("decision.json\n")
+    for args in (
+        ["init", "-q"],
+        ["add", "-A"],
+        ["-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "c"],
+    ):
+        subprocess.run(["git", *args], cwd=app, check=True, capture_output=True)
+    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=app, capture_output=True, text=True).stdout.strip()
+    monkeypatch.setenv("HARDGATE_SIGNING_KEY", keys[0].read_text())
+    record = app / "decision.json"
+    done = hardgate("scan", str(app), "--env", "prod", "--no-cache", "--record", str(record))
+    assert done.exit_code == 0, done.stderr
+    assert "PRIVATE KEY" not in done.stdout + done.stderr
+    verified = hardgate("verify-decision", str(record), "--pubkey", str(keys[1]), "--env", "prod", "--commit", sha)
+    assert verified.exit_code == 0, verified.stderr
+    wrong_env = hardgate("verify-decision", str(record), "--pubkey", str(keys[1]), "--env", "staging", "--commit", sha)
+    assert wrong_env.exit_code == 1

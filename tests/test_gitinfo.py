@@ -114,3 +114,24 @@ def test_scan_changed_since_unknown_rev_exits_2(sqli_app: Path) -> None:
     done = CliRunner().invoke(main, ["scan", str(sqli_app), "--changed-since", "nope"])
     assert done.exit_code == 2
     assert "unknown revision 'nope'" in done.stderr
+
+
+# --- end to end through `hardgate scan` ---
+
+
+def test_scan_changed_since_scans_only_the_changed_file(sqli_app: Path) -> None:
+    from click.testing import CliRunner
+
+    from gate.cli import main
+
+    def scan(*extra: str) -> int:
+        return CliRunner().invoke(main, ["scan", str(sqli_app), "--env", "prod", "--no-cache", *extra]).exit_code
+
+    git(sqli_app, "init", "-q", "-b", "main")
+    git(sqli_app, "add", "-A")
+    git(sqli_app, "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-q", "-m", "base")
+    (sqli_app / "health.py").write_text("def ok() -> bool:\n    return True\n")
+    assert scan() == 1  # the full scan still sees the SQL injection in db.py
+    assert scan("--changed-since", "HEAD") == 0  # only health.py is scanned
+    (sqli_app / "health.py").write_text('def ok(cur, n):\n    cur.execute(f"SELECT {n}")\n')
+    assert scan("--changed-since", "HEAD") == 1

@@ -323,3 +323,31 @@ def test_scan_cve_alias_waiver_suppresses_the_pysec_finding(tmp_path: Path, osv_
     assert waived.exit_code == 0, waived.stderr
     summary = json.loads(record.read_text())["summary"]
     assert (summary["waived"], summary["open"]) == (1, 0)
+
+
+# --- end to end through `hardgate scan` ---
+
+
+def fingerprint_waivers(app: Path, tmp_path: Path, expires: dt.date) -> Path:
+    """A prod waiver for every finding in the app, by fingerprint (taken from a baseline of it)."""
+    baseline = tmp_path / "all.json"
+    assert hardgate("baseline", "create", str(app), "-o", str(baseline)).exit_code == 0
+    fingerprints = sorted(json.loads(baseline.read_text())["fingerprints"])
+    assert fingerprints
+    body = "".join(
+        entry(f'{{fingerprint: "{fp}"}}', environments="[prod]", expires=expires.isoformat(), id=f"W-{i}")
+        for i, fp in enumerate(fingerprints)
+    )
+    return write(tmp_path, "waivers:\n" + body)
+
+
+def test_scan_waiver_suppresses_until_it_expires(sqli_app: Path, tmp_path: Path) -> None:
+    today = dt.date.today()
+    live = fingerprint_waivers(sqli_app, tmp_path, today + dt.timedelta(days=60))
+    assert hardgate("scan", str(sqli_app), "--env", "prod", "--no-cache", "--waivers", str(live)).exit_code == 0
+
+
+def test_scan_expired_waiver_no_longer_suppresses(sqli_app: Path, tmp_path: Path) -> None:
+    expired = fingerprint_waivers(sqli_app, tmp_path, dt.date.today() - dt.timedelta(days=1))
+    done = hardgate("scan", str(sqli_app), "--env", "prod", "--no-cache", "--waivers", str(expired))
+    assert done.exit_code == 1
