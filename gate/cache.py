@@ -284,16 +284,18 @@ class CachingScanner(Scanner):
             self.cache.remember_tool_version(identity, version)
         return version
 
-    def key(self, target: ScanTarget, config: ScanConfig, tool_version: str) -> str:
+    def options(self, config: ScanConfig) -> dict[str, str]:
         exe = shutil.which(self.inner.binary)
-        options = {
+        return {
             "adapter": f"{type(self.inner).__module__}.{type(self.inner).__qualname__}",
             "executable": os.path.realpath(exe) if exe else "",
             "osv_url": config.osv_url or "",
             "unknown_severity": config.unknown_severity.label,
         }
+
+    def key(self, target: ScanTarget, config: ScanConfig, tool_version: str) -> str:
         hashes = file_hashes(target.root, scanner_inputs(self.inner, target))
-        return cache_key(self.name, tool_version, directory_digest(config.rules_dir), options, hashes)
+        return cache_key(self.name, tool_version, directory_digest(config.rules_dir), self.options(config), hashes)
 
     def run(self, target: ScanTarget, config: ScanConfig) -> ScanResult:
         if not self.inner.applies(target):
@@ -302,6 +304,8 @@ class CachingScanner(Scanner):
         tool_version = self.tool_version()
         if not tool_version:  # cannot tell which tool would run: never answer from the cache
             return self.inner.run(target, config)
+        if getattr(self.inner, "cache_per_file", False):
+            return self._run_per_file(target, config, tool_version, started)
         key = self.key(target, config, tool_version)
         hit = self.cache.get(key, self.name, self.max_age)
         if hit is not None:
@@ -309,6 +313,74 @@ class CachingScanner(Scanner):
         result = self.inner.run(target, config)
         self.cache.put(key, result, self.name)
         return result
+
+    def _run_per_file(self, target: ScanTarget, config: ScanConfig, tool_version: str, started: float) -> ScanResult:
+        """For tools whose findings depend on one file at a time: re-run only on the files that changed."""
+        inputs = scanner_inputs(self.inner, target)
+        hashes = file_hashes(target.root, inputs)
+        rules, options = directory_digest(config.rules_dir), self.options(config)
+        keys = {
+            f: cache_key(self.name, tool_version, rules, {**options, "per_file": f}, {f: hashes[f]}) for f in inputs
+        }
+        per_file: dict[str, ScanResult | None] = {f: self.cache.get(keys[f], self.name, self.max_age) for f in inputs}
+        missing = [f for f in inputs if per_file[f] is None]
+        version = tool_version
+        if missing:
+            fresh = self.inner.run(narrowed(target, missing), config)
+            if fresh.status is not ScanStatus.OK:
+                return fresh
+            split = split_by_file(fresh, missing)
+            if split is None:  # a finding outside the files it was given: don't trust a per-file split
+                return self.inner.run(target, config)
+            for path, part in split.items():
+                self.cache.put(keys[path], part, self.name)
+                per_file[path] = part
+            version = fresh.tool_version or tool_version
+        parts = [part for part in (per_file[f] for f in inputs) if part is not None]
+        if not missing:
+            version = next((part.tool_version for part in parts if part.tool_version), tool_version)
+        return ScanResult(
+            tool=self.name,
+            status=ScanStatus.OK,
+            findings=tuple(f for part in parts for f in part.findings),
+            tool_version=version,
+            duration_s=time.monotonic() - started,
+            cached=not missing,
+            suppressed_inline=tuple(f for part in parts for f in part.suppressed_inline),
+        )
+
+
+def narrowed(target: ScanTarget, files: Sequence[str]) -> ScanTarget:
+    """The same target, limited to some of its files."""
+    wanted = set(files)
+    return ScanTarget(
+        root=target.root,
+        files=tuple(f for f in target.files if f in wanted),
+        python_files=tuple(f for f in target.python_files if f in wanted),
+        manifests=tuple(f for f in target.manifests if f in wanted),
+    )
+
+
+def split_by_file(result: ScanResult, files: Sequence[str]) -> dict[str, ScanResult] | None:
+    """One OK result per file, keeping each file's findings in the tool's order; None if any finding is elsewhere."""
+    findings: dict[str, list[Finding]] = {f: [] for f in files}
+    suppressed: dict[str, list[Finding]] = {f: [] for f in files}
+    for bucket, items in ((findings, result.findings), (suppressed, result.suppressed_inline)):
+        for finding in items:
+            path = finding.location.path if finding.location else None
+            if path not in bucket:
+                return None
+            bucket[path].append(finding)
+    return {
+        f: ScanResult(
+            result.tool,
+            ScanStatus.OK,
+            findings=tuple(findings[f]),
+            tool_version=result.tool_version,
+            suppressed_inline=tuple(suppressed[f]),
+        )
+        for f in files
+    }
 
 
 def with_cache(scanners: Sequence[Scanner], cache: ScanCache | None) -> list[Scanner]:

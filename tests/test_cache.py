@@ -93,6 +93,28 @@ class CountingScanner(Scanner):
         return ScanResult(self.name, self.status, findings=(finding,), tool_version=self.version())
 
 
+class PerFileScanner(CountingScanner):
+    """Reports one finding per `.py` file it is given, and remembers which files each run got."""
+
+    cache_per_file = True
+
+    def __init__(self, stray_path: str | None = None) -> None:
+        super().__init__("bandit", ".py")
+        self.given: list[tuple[str, ...]] = []
+        self.stray_path = stray_path
+
+    def run(self, target: ScanTarget, config: ScanConfig) -> ScanResult:
+        self.runs += 1
+        self.given.append(target.python_files)
+        findings = tuple(
+            Finding("bandit", "B608", "t", (target.root / f).read_text(), Severity.HIGH, location=Location(f, 1, 1))
+            for f in target.python_files
+        )
+        if self.stray_path:
+            findings += (Finding("bandit", "B1", "t", "m", Severity.LOW, location=Location(self.stray_path, 1, 1)),)
+        return ScanResult("bandit", ScanStatus.OK, findings=findings, tool_version="bandit 1.0")
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "project"
@@ -178,6 +200,31 @@ def test_real_adapters_are_keyed_only_on_the_files_they_read(tmp_path: Path, pro
     assert after_pin_edit[0] == after_code_edit[0] and after_pin_edit[1] != after_code_edit[1]
 
 
+def test_per_file_cache_reruns_only_the_changed_file(tmp_path: Path, project: Path) -> None:
+    for name in ("b.py", "c.py"):
+        (project / name).write_text(f"{name} = 1\n")
+    scanner = PerFileScanner()
+    wrapped, config = CachingScanner(scanner, ScanCache(tmp_path / "cache")), ScanConfig(rules_dir=project / "none")
+    cold = wrapped.run(discover(project, []), config)
+    (project / "b.py").write_text("b = 2\n")
+    warm = wrapped.run(discover(project, []), config)
+    unchanged = wrapped.run(discover(project, []), config)
+    assert scanner.given == [("app.py", "b.py", "c.py"), ("b.py",)]
+    assert not warm.cached and unchanged.cached
+    assert [f.message for f in warm.findings] == ["x = 1\n", "b = 2\n", "c.py = 1\n"]
+    assert unchanged.findings == warm.findings
+    assert len(cold.findings) == 3
+
+
+def test_per_file_cache_falls_back_to_a_full_run_when_findings_leave_their_file(tmp_path: Path, project: Path) -> None:
+    scanner = PerFileScanner(stray_path="elsewhere.py")
+    wrapped = CachingScanner(scanner, ScanCache(tmp_path / "cache"))
+    result = wrapped.run(discover(project, []), ScanConfig(rules_dir=project / "none"))
+    assert scanner.runs == 2  # the split was refused, so the whole target ran again
+    assert "elsewhere.py" in {f.location.path for f in result.findings if f.location}
+    assert not list((tmp_path / "cache").rglob("bandit/*/*.json"))
+
+
 def test_key_changes_with_tool_version_rules_options_and_file_content() -> None:
     base = cache_key("bandit", "1.7.9", "r", {"osv_url": ""}, {"a.py": "h1"})
     assert base != cache_key("bandit", "1.8.0", "r", {"osv_url": ""}, {"a.py": "h1"})
@@ -227,6 +274,26 @@ def test_cached_rescan_returns_the_same_findings_as_a_cold_one(tmp_path: Path, s
     ran_ok = [s.tool for s in cold.scanners if s.status is ScanStatus.OK]
     assert "bandit" in ran_ok
     assert [s.tool for s in warm.scanners if s.cached] == ran_ok
+
+
+@pytest.mark.slow
+def test_rescan_after_editing_one_file_matches_an_uncached_scan(tmp_path: Path, sqli_app: Path) -> None:
+    (sqli_app / "reports.py").write_text(
+        "def total(cur, day):\n    cur.execute(f\"SELECT sum(x) FROM t WHERE d = '{day}'\")\n"
+    )
+    cache, policy = ScanCache(tmp_path / "cache"), load_policy()
+
+    def scan(use_cache: bool) -> Report:
+        scanners = with_cache(default_scanners(), cache if use_cache else None)
+        return run_scan(ScanRequest(root=sqli_app, environment="prod", policy=policy, scanners=scanners))
+
+    scan(True)
+    with (sqli_app / "reports.py").open("a") as handle:
+        handle.write("\n\ndef again(cur, d):\n    cur.execute(f\"DELETE FROM t WHERE d = '{d}'\")\n")
+    incremental, uncached = scan(True), scan(False)
+    assert not incremental.failed_scanners
+    assert incremental.findings == uncached.findings
+    assert sum(1 for f in incremental.findings if "CWE-89" in f.cwe) == 3
 
 
 # --- end to end through `hardgate scan` ---

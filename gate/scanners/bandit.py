@@ -17,6 +17,9 @@ class BanditScanner(Scanner):
     def applies(self, target: ScanTarget) -> bool:
         return bool(target.python_files)
 
+    #: bandit judges each file on its own, so the scan cache may re-run it on just the changed files.
+    cache_per_file = True
+
     def inputs(self, target: ScanTarget) -> tuple[str, ...]:
         return target.python_files
 

@@ -38,6 +38,9 @@ class SemgrepScanner(Scanner):
     def applies(self, target: ScanTarget) -> bool:
         return bool(self.targets(target))
 
+    #: The bundled rules are intra-file, so the scan cache may re-run semgrep on just the changed files.
+    cache_per_file = True
+
     def inputs(self, target: ScanTarget) -> tuple[str, ...]:
         return self.targets(target)
 
