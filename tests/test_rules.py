@@ -224,3 +224,10 @@ def test_clean_app_has_no_bandit_finding_of_medium_or_high_severity() -> None:
 def test_example_requirements_pin_exactly_the_agreed_versions(example: str, pins: list[str]) -> None:
     lines = (EXAMPLES / example / "requirements.txt").read_text(encoding="utf-8").split()
     assert lines == pins
+
+
+def test_docs_rules_table_lists_every_bundled_rule() -> None:
+    doc = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+    missing = [rule["id"] for _, rule in all_rules() if f"| `{rule['id']}` |" not in doc]
+    assert missing == []
+    assert f"{len(all_rules())} rules" in doc
