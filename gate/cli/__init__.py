@@ -47,12 +47,13 @@ def _register() -> None:
 
     main.add_command(scan.scan)
     main.add_command(policy.policy)
-    from gate.cli import baseline, decision, waivers
+    from gate.cli import baseline, decision, envcheck, waivers
 
     main.add_command(waivers.waivers)
     main.add_command(baseline.baseline)
     main.add_command(decision.keygen)
     main.add_command(decision.verify_decision)
+    main.add_command(envcheck.envcheck)
 
 
 _register()

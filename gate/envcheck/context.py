@@ -1,0 +1,82 @@
+"""What every check receives: the loaded inventories, per-host resolvers and the run's options."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gate.envcheck.model import Host, Inventory, Origin, Setting
+from gate.envcheck.render import UNRESOLVED, Resolver
+
+#: Environments in order of increasing strictness; others (e.g. local) stand outside the chain.
+CHAIN = ("dev", "staging", "prod")
+RANK = {"local": 0, "dev": 1, "staging": 2, "prod": 3}
+
+
+@dataclass
+class Context:
+    root: Path
+    inventories: list[Inventory]
+    vault_passwords: Mapping[str, bytes] = field(default_factory=dict)
+    policy_file: Path | None = None
+    _resolvers: dict[tuple[str, str], Resolver] = field(default_factory=dict)
+
+    def by_name(self) -> dict[str, Inventory]:
+        return {inventory.name: inventory for inventory in self.inventories}
+
+    def resolver(self, inventory: Inventory, host: Host) -> Resolver:
+        key = (inventory.name, host.name)
+        if key not in self._resolvers:
+            facts = {
+                "inventory_hostname": host.name,
+                "inventory_dir": inventory.rel,
+                "playbook_dir": "playbooks",
+                "group_names": [g for g in host.groups if g != "all"],
+            }
+            self._resolvers[key] = Resolver(inventory.settings_for(host), facts)
+        return self._resolvers[key]
+
+    def values(self, inventory: Inventory, name: str, group: str = "all") -> list[tuple[Any, Setting, Host]]:
+        """The resolved value of `name` on every host of `group`, one entry per distinct written setting."""
+        seen: set[tuple[Origin, str]] = set()
+        found: list[tuple[Any, Setting, Host]] = []
+        for host in inventory.hosts_in(group):
+            resolver = self.resolver(inventory, host)
+            setting = resolver.settings.get(name)
+            if setting is None:
+                continue
+            value = resolver.get(name)
+            key = (setting.origin, repr(value))
+            if value is UNRESOLVED or key in seen:
+                continue
+            seen.add(key)
+            found.append((value, setting, host))
+        return found
+
+
+def normalise_path(path: str) -> str:
+    return posixpath.normpath(path.replace("\\", "/"))
+
+
+def as_bool(value: Any) -> bool | None:
+    """YAML-ish truth: True/False, yes/no, on/off, 1/0; None when it is not a boolean."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    return None
+
+
+def as_list(value: Any) -> list[Any]:
+    """A list, or a comma-separated string split into one."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return [] if value is None else [value]
