@@ -19,19 +19,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-## system-deps: Debian packages the tests need (git for diff-aware scans, openssl for TLS probes).
+## system-deps: Debian packages the tests need (git for diff-aware scans, openssl for TLS probes, pass+gnupg for the pass backend).
 system-deps:
 	@command -v git >/dev/null && command -v openssl >/dev/null || { apt-get update -qq && apt-get install -y -qq git openssl; }
+	@command -v pass >/dev/null && command -v gpg >/dev/null || { apt-get update -qq && apt-get install -y -qq pass gnupg; }
 
 ## demo: the gate on the bundled vulnerable app, prod verdict first, then what dev would have done.
+## Offline: pip-audit queries the small advisory set in examples/advisories, served on loopback.
+DEMO_STORE := out/demo/advisories.db
 demo: venv
+	@mkdir -p $(dir $(DEMO_STORE))
+	@$(HARDGATE) advisories import examples/advisories --store $(DEMO_STORE)
 	@echo "== hardgate scan examples/vulnerable-app --env prod"
-	@rc=0; $(HARDGATE) scan examples/vulnerable-app --env prod --no-cache || rc=$$?; \
+	@rc=0; $(HARDGATE) scan examples/vulnerable-app --env prod --advisories $(DEMO_STORE) --no-cache || rc=$$?; \
 		echo "exit code in prod: $$rc (0 pass, 1 blocked by policy, 2 usage error, 3 scanner failed)"
 	@echo
 	@echo "== what dev would have done: hardgate scan examples/vulnerable-app --env dev"
-	@rc=0; $(HARDGATE) scan examples/vulnerable-app --env dev --no-cache 2>/dev/null | tail -n 1 || rc=$$?; \
-		echo "exit code in dev: $$rc"
+	@rc=0; $(HARDGATE) scan examples/vulnerable-app --env dev --advisories $(DEMO_STORE) --no-cache 2>/dev/null \
+		| tail -n 1 || rc=$$?; echo "exit code in dev: $$rc"
 
 ## test: every test, gate and hardening.
 test: test-gate test-infra

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from gate import __version__
+from gate.advisories.service import advisory_service, choose_store, enrich_result, stale_reason
 from gate.baseline import Baseline, apply_baseline
 from gate.cache import ScanCache, file_hashes, with_cache
 from gate.decision import target_digest
@@ -22,7 +23,6 @@ from gate.policy import EnvironmentPolicy, Policy, apply_rule_overrides, evaluat
 from gate.report import Report, Verdict
 from gate.scanners.bandit import BanditScanner
 from gate.scanners.base import ScanConfig, Scanner, ScanResult, ScanStatus, ScanTarget
-from gate.scanners.envcheck import EnvcheckScanner
 from gate.scanners.pip_audit import PipAuditScanner
 from gate.scanners.semgrep import SemgrepScanner
 from gate.scanners.source import read_lines
@@ -40,7 +40,7 @@ def rules_dir() -> Path:
 
 
 def default_scanners() -> list[Scanner]:
-    return [BanditScanner(), SemgrepScanner(), PipAuditScanner(), EnvcheckScanner()]
+    return [BanditScanner(), SemgrepScanner(), PipAuditScanner()]
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ class ScanRequest:
     waivers: WaiverSet | None = None
     baseline: Baseline | None = None
     cache: ScanCache | None = None
+    advisories_store: Path | None = None
 
 
 def run_scanners(
@@ -156,15 +157,24 @@ def run_scan(request: ScanRequest) -> Report:
     root = request.root.resolve()
     target = discover(root, policy.exclude_paths, request.only_files)
     scanners = with_cache(request.scanners if request.scanners is not None else default_scanners(), request.cache)
-    with _work_dir() as work_dir:
+    osv_url = request.osv_url or policy.osv_url
+    store_path = choose_store(request.advisories_store, policy.advisories_store, osv_url)
+    with _work_dir() as work_dir, advisory_service(store_path, osv_url) as (service_url, store):
         config = ScanConfig(
             rules_dir=rules_dir(),
             timeout_s=policy.timeout_s or request.timeout_s,
-            osv_url=request.osv_url or policy.osv_url,
+            osv_url=service_url,
             unknown_severity=policy.unknown_severity,
             work_dir=work_dir,
         )
         results = run_scanners(scanners, target, config, request.jobs, request.on_progress)
+        results = [enrich_result(result, store) for result in results]
+        stale = stale_reason(store, policy.max_age_days, started_at)
+    stale_warnings: tuple[str, ...] = ()
+    if stale and policy.on_stale == "fail":
+        results.append(ScanResult("advisories", ScanStatus.FAILED, reason=stale))
+    elif stale:
+        stale_warnings = (stale,)
     scanned = time.monotonic()
     findings = normalise(results, root, policy)
     findings, suppression_warnings, resolved = suppress(findings, request)
@@ -177,7 +187,7 @@ def run_scan(request: ScanRequest) -> Report:
         reasons=reasons,
         scanners=tuple(results),
         findings=_ordered(marked),
-        warnings=(*suppression_warnings, *warnings),
+        warnings=(*stale_warnings, *suppression_warnings, *warnings),
         resolved=resolved,
         started_at=started_at.isoformat(timespec="seconds"),
         duration_s=finished - started,

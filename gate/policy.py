@@ -45,6 +45,7 @@ class EnvironmentPolicy:
     advisories_store: str | None = None
     osv_url: str | None = None
     max_age_days: int | None = None
+    on_stale: str = "fail"
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ def _environment(name: str, section: dict[str, Any]) -> EnvironmentPolicy:
         advisories_store=advisories.get("store"),
         osv_url=advisories.get("osv_url"),
         max_age_days=advisories.get("max_age_days"),
+        on_stale=str(advisories.get("on_stale", "fail")),
     )
 
 
@@ -165,6 +167,8 @@ def strictness_problems(environments: dict[str, EnvironmentPolicy]) -> list[str]
     for name in ("staging", "prod"):
         if not environments[name].fail_on_scanner_error:
             problems.append(f"environments.{name}.fail_on_scanner_error: must be true ({name} always fails closed)")
+        if environments[name].on_stale != "fail":
+            problems.append(f"environments.{name}.advisories.on_stale: must be 'fail' (stale advisories block {name})")
         if environments[name].inline_suppressions != "finding":
             problems.append(
                 f"environments.{name}.inline_suppressions: must be 'finding' (inline suppressions need review)"

@@ -43,17 +43,17 @@ def main() -> None:
 
 def _register() -> None:
     # One line per command module; a new command group is a new module plus one line here.
-    from gate.cli import policy, scan
+    from gate.cli import advisories, policy, scan
 
     main.add_command(scan.scan)
     main.add_command(policy.policy)
-    from gate.cli import baseline, decision, envcheck, waivers
+    main.add_command(advisories.advisories)
+    from gate.cli import baseline, decision, waivers
 
     main.add_command(waivers.waivers)
     main.add_command(baseline.baseline)
     main.add_command(decision.keygen)
     main.add_command(decision.verify_decision)
-    main.add_command(envcheck.envcheck)
 
 
 _register()

@@ -60,6 +60,12 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
     help="Seconds each scanner may run before it counts as failed.",
 )
 @click.option("--osv-url", help="OSV query URL for pip-audit (overrides the policy).")
+@click.option(
+    "--advisories",
+    "advisories_store",
+    type=str,
+    help="Offline OSV store to serve to pip-audit on loopback (see `hardgate advisories`).",
+)
 @click.option("--waivers", "waivers_file", type=str, help="Waiver file (see docs/waivers.md).")
 @click.option("--baseline", "baseline_file", type=str, help="Baseline from `hardgate baseline create`.")
 @click.option("--changed-since", "changed_since", metavar="REV", help="Scan only files changed since REV's merge base.")
@@ -80,6 +86,7 @@ def scan(
     jobs: int,
     timeout_s: float,
     osv_url: str | None,
+    advisories_store: str | None,
     waivers_file: str | None,
     baseline_file: str | None,
     changed_since: str | None,
@@ -113,6 +120,7 @@ def scan(
                 timeout_s=timeout_s,
                 jobs=jobs,
                 osv_url=osv_url,
+                advisories_store=Path(advisories_store) if advisories_store else None,
                 on_progress=on_progress,
                 waivers=waivers,
                 baseline=baseline,
