@@ -23,6 +23,7 @@ from gate.policy import EnvironmentPolicy, Policy, apply_rule_overrides, evaluat
 from gate.report import Report, Verdict
 from gate.scanners.bandit import BanditScanner
 from gate.scanners.base import ScanConfig, Scanner, ScanResult, ScanStatus, ScanTarget
+from gate.scanners.envcheck import EnvcheckScanner
 from gate.scanners.pip_audit import PipAuditScanner
 from gate.scanners.semgrep import SemgrepScanner
 from gate.scanners.source import read_lines
@@ -40,7 +41,7 @@ def rules_dir() -> Path:
 
 
 def default_scanners() -> list[Scanner]:
-    return [BanditScanner(), SemgrepScanner(), PipAuditScanner()]
+    return [BanditScanner(), SemgrepScanner(), PipAuditScanner(), EnvcheckScanner()]
 
 
 @dataclass(frozen=True)

@@ -43,17 +43,17 @@ def main() -> None:
 
 def _register() -> None:
     # One line per command module; a new command group is a new module plus one line here.
-    from gate.cli import advisories, policy, scan
+    from gate.cli import advisories, baseline, decision, envcheck, policy, scan, waivers
 
     main.add_command(scan.scan)
     main.add_command(policy.policy)
     main.add_command(advisories.advisories)
-    from gate.cli import baseline, decision, waivers
 
     main.add_command(waivers.waivers)
     main.add_command(baseline.baseline)
     main.add_command(decision.keygen)
     main.add_command(decision.verify_decision)
+    main.add_command(envcheck.envcheck)
 
 
 _register()
