@@ -43,7 +43,7 @@ def main() -> None:
 
 def _register() -> None:
     # One line per command module; a new command group is a new module plus one line here.
-    from gate.cli import advisories, baseline, decision, envcheck, policy, scan, waivers
+    from gate.cli import advisories, baseline, decision, envcheck, policy, scan, secrets, waivers
 
     main.add_command(scan.scan)
     main.add_command(policy.policy)
@@ -54,6 +54,7 @@ def _register() -> None:
     main.add_command(decision.keygen)
     main.add_command(decision.verify_decision)
     main.add_command(envcheck.envcheck)
+    main.add_command(secrets.secrets)
 
 
 _register()
