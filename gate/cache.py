@@ -156,7 +156,22 @@ class ScanCache:
     def _path(self, key: str, scanner: str | None = None) -> Path:
         return self.directory / f"v{CACHE_FORMAT}" / (scanner or "any") / key[:2] / f"{key}.json"
 
+    def trusted(self) -> bool:
+        """Whether only this user can have written the cache: anyone who can write it can forge clean results."""
+        for directory in (self.directory, self.directory / f"v{CACHE_FORMAT}"):
+            try:
+                info = directory.stat()
+            except FileNotFoundError:
+                continue
+            except OSError:
+                return False
+            if info.st_uid != os.getuid() or info.st_mode & 0o022:
+                return False
+        return True
+
     def get(self, key: str, scanner: str | None = None, max_age: dt.timedelta | None = None) -> ScanResult | None:
+        if not self.trusted():
+            return None
         path = self._path(key, scanner)
         try:
             if max_age is not None and time.time() - path.stat().st_mtime > max_age.total_seconds():
@@ -210,7 +225,7 @@ class ScanCache:
 
     def put(self, key: str, result: ScanResult, scanner: str | None = None) -> bool:
         """Store an OK result atomically; anything else is refused. Returns whether it was stored."""
-        if result.status is not ScanStatus.OK:
+        if result.status is not ScanStatus.OK or not self.trusted():
             return False
         payload = json.dumps({"key": key, "result": result_to_dict(dataclasses.replace(result, cached=False))})
         return self._write(self._path(key, scanner), payload)

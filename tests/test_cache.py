@@ -244,6 +244,16 @@ def test_corrupt_entry_is_a_miss_and_is_removed(tmp_path: Path) -> None:
     assert not entry.exists()
 
 
+def test_cache_writable_by_others_is_never_read(tmp_path: Path) -> None:
+    cache = ScanCache(tmp_path / "cache")
+    cache.put("d" * 64, ok_result(), "bandit")
+    (tmp_path / "cache").chmod(0o777)
+    assert cache.get("d" * 64, "bandit") is None
+    assert not cache.put("e" * 64, ok_result(), "bandit")
+    (tmp_path / "cache").chmod(0o700)
+    assert cache.get("d" * 64, "bandit") is not None
+
+
 def test_entry_older_than_max_age_is_a_miss(tmp_path: Path) -> None:
     cache = ScanCache(tmp_path / "cache")
     cache.put("a" * 64, ok_result(), "pip-audit")
