@@ -8,7 +8,6 @@ import subprocess
 from typing import Any
 
 import pytest
-
 from conftest import LOGS, PG_LOG_DIR, REPO, VAULT_PASS
 
 pytestmark = pytest.mark.infra

@@ -6,10 +6,10 @@ Deviations decided in DESIGN.md (CIS wins) are named in each docstring and in do
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-
 from conftest import PG_CONF_DIR, PG_DATA_DIR, PG_LOG_DIR
 
 pytestmark = pytest.mark.infra

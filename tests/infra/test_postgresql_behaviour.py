@@ -4,13 +4,13 @@ must refuse, allow or log exactly what the hardening promises (CIS PostgreSQL 15
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import psycopg
 import pytest
-from psycopg import errors
-
 from conftest import PG_LOG_DIR, PKI, PORT, TCP_HOST
+from psycopg import errors
 
 pytestmark = pytest.mark.infra
 
@@ -22,7 +22,7 @@ Connect = Callable[..., psycopg.Connection[Any]]
 
 def test_plaintext_tcp_connection_is_refused(connect: Connect) -> None:
     """CIS 6.x / postgres-15: sslmode=disable over TCP finds no pg_hba entry."""
-    with pytest.raises(psycopg.OperationalError, match="no pg_hba.conf entry.*no encryption"):
+    with pytest.raises(psycopg.OperationalError, match=r"no pg_hba.conf entry.*no encryption"):
         connect("orders_app", sslmode="disable")
 
 
@@ -64,7 +64,7 @@ def test_connection_is_encrypted_with_tls13_and_verified_server_name(connect: Co
 
 def test_md5_only_client_is_refused(connect: Connect) -> None:
     """CIS 4.x: the server never offers md5; a client that insists on md5 gets SCRAM and aborts."""
-    with pytest.raises(psycopg.OperationalError, match="(?i)scram|authentication method|require_auth"):
+    with pytest.raises(psycopg.OperationalError, match=r"(?i)scram|authentication method|require_auth"):
         connect("orders_app", require_auth="md5")
 
 
@@ -168,7 +168,8 @@ def test_public_has_no_privilege_on_any_database(sql: SQL) -> None:
     q = ("SELECT count(*) FROM pg_database d, aclexplode(d.datacl) a "
          "WHERE a.grantee = 0 AND d.datname IN ('postgres', 'template1', 'orders')")
     assert sql(q) == "0"
-    assert sql("SELECT count(*) FROM pg_database WHERE datname IN ('postgres','template1','orders') AND datacl IS NULL") == "0"
+    no_acl = "SELECT count(*) FROM pg_database WHERE datname IN ('postgres','template1','orders') AND datacl IS NULL"
+    assert sql(no_acl) == "0"
 
 
 @pytest.mark.parametrize("db", ["postgres", "orders"])
@@ -181,7 +182,10 @@ def test_public_cannot_create_in_schema_public(sql: SQL, db: str) -> None:
 
 def test_schema_is_owned_by_a_nologin_role(sql: SQL) -> None:
     """Least privilege: the orders schema belongs to orders_owner, which cannot log in."""
-    q = "SELECT r.rolname, r.rolcanlogin FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner WHERE n.nspname = 'orders'"
+    q = (
+        "SELECT r.rolname, r.rolcanlogin FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner "
+        "WHERE n.nspname = 'orders'"
+    )
     assert sql(q, "orders") == "orders_owner|f"
 
 
