@@ -120,6 +120,20 @@ def test_shared_vault_id_is_env003(repo: Path) -> None:
     assert "'prod'" in hit.message
 
 
+def test_inline_vault_value_with_another_environments_id_is_env003(repo: Path, tmp_path: Path) -> None:
+    password = tmp_path / "dev.pass"
+    password.write_text(secrets.token_urlsafe(24), encoding="utf-8")
+    done = subprocess.run(
+        [str(BIN / "ansible-vault"), "encrypt_string", "--vault-id", f"dev@{password}", "--encrypt-vault-id", "dev",
+         "--name", "reporting_password", "throwaway-" + secrets.token_hex(8)],
+        capture_output=True, text=True, check=True,
+    )
+    group_vars = repo / "inventories" / "prod" / "group_vars" / "all.yml"
+    line = append(group_vars, done.stdout)
+    hit = assert_at(findings(repo), "ENV003", "inventories/prod/group_vars/all.yml", line)
+    assert "reporting_password" in hit.message and "'dev'" in hit.message
+
+
 def test_vault_file_in_prod_pointing_at_dev_is_env004(repo: Path) -> None:
     group_vars = repo / "inventories" / "prod" / "group_vars" / "all.yml"
     line = append(group_vars, 'secrets_vault_file: "{{ inventory_dir }}/../dev/secrets.vault.yml"\n')
