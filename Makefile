@@ -8,7 +8,7 @@ HARDGATE := $(BIN)/hardgate
 STAMP := $(VENV)/.installed
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test test-gate test-infra lint venv system-deps harden-local local-secrets
+.PHONY: demo test test-gate test-infra lint venv system-deps harden-local local-secrets self-gate
 
 ## venv: the project's virtualenv with the gate, the scanners and the test tools.
 venv: $(STAMP)
@@ -74,3 +74,13 @@ test-infra: venv system-deps harden-local
 lint: venv
 	$(BIN)/ruff check gate tests bench
 	$(BIN)/mypy
+
+## self-gate: Hardgate gates itself (docs/pipeline.md): the prod policy over what ships, with its own
+## waivers; ruff and mypy (gate + pipeline runner); ansible-lint's production profile, offline.
+self-gate: venv
+	$(HARDGATE) scan . --env prod --policy pipeline/self-policy.yml --waivers pipeline/self-waivers.yml
+	$(BIN)/ruff check gate tests bench pipeline
+	$(BIN)/mypy
+	$(BIN)/mypy pipeline/hardgate_pipeline
+	ANSIBLE_LINT_SKIP_SCHEMA_UPDATE=1 $(BIN)/ansible-lint --offline --nocolor -q -c pipeline/ansible-lint.yml \
+		-i pipeline/ansible-lint-ignore.txt --project-dir . roles/ playbooks/

@@ -1,0 +1,112 @@
+"""`pipeline/run ENV`: parse options, run the stages with progress on the console, summarise, exit 0/1/2."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from hardgate_pipeline.model import ENVIRONMENTS, STAGES, RunConfig, StageResult, Status
+from hardgate_pipeline.runner import RunOutcome, execute
+from hardgate_pipeline.stages import head_commit
+
+REPO = Path(__file__).resolve().parents[2]
+PATH = click.Path(path_type=Path)
+EXISTING = click.Path(exists=True, path_type=Path)
+MARKS = {Status.OK: "[green]✔[/]", Status.FAILED: "[red]✘[/]", Status.SKIPPED: "[dim]-[/]"}
+
+
+def default_key_dir() -> Path:
+    """Local signing keys live outside the repository, so they can never be committed or scanned."""
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "hardgate" / "pipeline-keys"
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("env", type=click.Choice(ENVIRONMENTS))
+@click.option("--target", type=EXISTING, help="What the gate scans [default: this repo].")
+@click.option("--policy", type=EXISTING, help="[default: pipeline/self-policy.yml when scanning this repo]")
+@click.option("--waivers", type=EXISTING, help="[default: pipeline/self-waivers.yml when scanning this repo]")
+@click.option("--advisories", help="Offline OSV store for pip-audit (hardgate scan --advisories).")
+@click.option("--sign-key", type=PATH, help="Ed25519 private key [default: a local pair, made on first use].")
+@click.option("--pubkey", type=PATH, help="The matching public key.")
+@click.option("--decision", type=PATH, help="Verify this record (a CI artifact) instead of scanning.")
+@click.option("--max-age", default="24h", show_default=True, help="Oldest decision record the deploy accepts.")
+@click.option(
+    "--stop-after", type=click.Choice(STAGES[:-1]), help="Stop after this stage (the summary is still written)."
+)
+@click.option("--out", "out_dir", type=PATH, help="Run folder [default: out/pipeline/ENV-SHA-TIME].")
+def main(
+    env: str,
+    target: Path | None,
+    policy: Path | None,
+    waivers: Path | None,
+    advisories: str | None,
+    sign_key: Path | None,
+    pubkey: Path | None,
+    decision: Path | None,
+    max_age: str,
+    stop_after: str | None,
+    out_dir: Path | None,
+) -> None:
+    """Run scan → sign → verify → converge → testinfra → record for ENV on this machine (inventories/local)."""
+    if (sign_key is None) != (pubkey is None) and decision is None:
+        raise click.UsageError("give --sign-key and --pubkey together, or neither")
+    if decision is not None and pubkey is None:
+        raise click.UsageError("--decision needs --pubkey, the key the record must be signed with")
+    self_scan = target is None
+    key_dir = default_key_dir()
+    cfg = RunConfig(
+        env=env,
+        repo=REPO,
+        target=(target or REPO).resolve(),
+        out_dir=(out_dir or _default_out(env)).resolve(),
+        bin_dir=Path(sys.executable).parent,
+        sign_key=(sign_key or key_dir / "gate.key").resolve(),
+        pubkey=(pubkey or key_dir / "gate.pub").resolve(),
+        policy=(policy or (REPO / "pipeline/self-policy.yml" if self_scan else None)),
+        waivers=(waivers or (REPO / "pipeline/self-waivers.yml" if self_scan else None)),
+        advisories=advisories,
+        decision=decision.resolve() if decision else None,
+        max_age=max_age,
+        stop_after=stop_after or "record",
+    )
+    console = Console()
+    console.print(f"[bold]hardgate pipeline[/] {env}: target {cfg.target}, run folder {cfg.out_dir}")
+    status = console.status("")
+
+    def started(name: str) -> None:
+        status.update(f"{name} …")
+        status.start()
+
+    def done(result: StageResult) -> None:
+        status.stop()
+        took = f" [dim]({result.duration_s:.1f}s)[/]" if result.status is not Status.SKIPPED else ""
+        console.print(f"{MARKS[result.status]} {result.name:<10} {result.detail}{took}", highlight=False)
+
+    outcome = execute(cfg, started, done)
+    _summary(console, outcome)
+    line = outcome.failure_line(env)
+    if line is not None:
+        click.echo(f"pipeline: {line}", err=True)
+        sys.exit(1)
+
+
+def _default_out(env: str) -> Path:
+    sha = (head_commit(REPO) or "nogit")[:12]
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return REPO / "out" / "pipeline" / f"{env}-{sha}-{stamp}"
+
+
+def _summary(console: Console, outcome: RunOutcome) -> None:
+    table = Table(title="pipeline summary", show_lines=False)
+    for column in ("stage", "status", "detail"):
+        table.add_column(column)
+    for result in outcome.results:
+        table.add_row(result.name, MARKS[result.status] + " " + str(result.status), result.detail)
+    console.print(table)

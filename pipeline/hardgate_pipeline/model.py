@@ -1,0 +1,58 @@
+"""What a run is given (RunConfig) and what each stage reports (StageResult)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENVIRONMENTS = ("dev", "staging", "prod")
+STAGES = ("scan", "sign", "verify", "converge", "testinfra", "record")
+# Stages after which the run deploys: a failure up to here means "no signed passing decision".
+GUARD_STAGES = ("scan", "sign", "verify")
+
+
+class Status(enum.StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything a stage needs; paths are absolute."""
+
+    env: str
+    repo: Path
+    target: Path
+    out_dir: Path
+    bin_dir: Path
+    sign_key: Path
+    pubkey: Path
+    policy: Path | None = None
+    waivers: Path | None = None
+    advisories: str | None = None
+    decision: Path | None = None  # a record made elsewhere (a CI artifact): scan and sign are skipped
+    max_age: str = "24h"
+    stop_after: str = "record"
+
+    @property
+    def record_path(self) -> Path:
+        return self.decision or self.out_dir / "decision.json"
+
+    @property
+    def allow_dirty(self) -> bool:
+        """Only dev accepts a record made from a work tree with uncommitted changes."""
+        return self.env == "dev"
+
+    def tool(self, name: str) -> str:
+        return str(self.bin_dir / name)
+
+
+@dataclass(frozen=True)
+class StageResult:
+    name: str
+    status: Status
+    detail: str
+    duration_s: float = 0.0
+    artifacts: tuple[str, ...] = field(default_factory=tuple)
