@@ -104,7 +104,9 @@ def test_an_unknown_flag_in_an_optional_shell_array_fails_the_check(tmp_path: Pa
 
 
 def test_a_missing_required_option_fails_the_check() -> None:
-    error = parse_error(["hardgate", "verify-decision", "decision.json", "--env", "prod", "--commit", "abc"], hardgate_cli)
+    error = parse_error(
+        ["hardgate", "verify-decision", "decision.json", "--env", "prod", "--commit", "abc"], hardgate_cli
+    )
     assert error is not None and "--pubkey" in error
 
 
