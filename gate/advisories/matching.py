@@ -8,6 +8,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 PYPI = "PyPI"
+RANGE_TYPES = ("ECOSYSTEM", "SEMVER")
+_CLOSING = ("fixed", "limit", "last_affected")
 
 
 def parse_version(text: str) -> Version:
@@ -18,49 +20,65 @@ def parse_version(text: str) -> Version:
         raise ValueError(f"invalid PEP 440 version {text!r}") from None
 
 
-def _event_version(value: str) -> Version | None:
-    if value == "0":
-        return Version("0")
+def is_pep440(text: str) -> bool:
     try:
-        return Version(value)
+        Version(text)
     except InvalidVersion:
-        return None  # an event we cannot order cannot decide anything
+        return False
+    return True
 
 
-def _in_range(version: Version, events: list[dict[str, str]]) -> bool:
-    """Walk the events in version order; each one the version has passed flips the state."""
-    ordered: list[tuple[Version, str]] = []
+def _in_range(version: Version, events: list[dict[str, Any]]) -> bool:
+    """Walk the events in version order; each boundary the version has reached flips the state.
+
+    `introduced: "0"` means "from the very first version", pre-releases of 0 included. An event whose
+    value is not a PEP 440 version cannot be ordered, so it decides nothing: an unorderable `fixed`
+    leaves the range open, which errs on the side of reporting.
+    """
+    ordered: list[tuple[Version | None, str]] = []
     for event in events:
         for kind, value in event.items():
-            parsed = _event_version(str(value))
-            if parsed is not None:
-                ordered.append((parsed, kind))
-    ordered.sort(key=lambda item: item[0])
+            if kind == "introduced" and str(value) == "0":
+                ordered.append((None, kind))
+            elif kind == "introduced" or kind in _CLOSING:
+                try:
+                    ordered.append((Version(str(value)), kind))
+                except InvalidVersion:
+                    continue
+    ordered.sort(key=lambda item: (item[0] is not None, item[0] or Version("0")))
     affected = False
     for boundary, kind in ordered:
-        passed = version > boundary if kind == "last_affected" else version >= boundary
-        if passed and kind == "introduced":
+        if boundary is None:
             affected = True
-        elif passed and kind in ("fixed", "limit", "last_affected"):
-            affected = False
+            continue
+        reached = version > boundary if kind == "last_affected" else version >= boundary
+        if reached:
+            affected = kind == "introduced"
     return affected
 
 
+def _listed(version: Version, listed: list[Any]) -> bool:
+    for item in listed:
+        try:
+            if Version(str(item)) == version:
+                return True
+        except InvalidVersion:
+            if str(item) == str(version):
+                return True
+    return False
+
+
 def affected_entry_matches(entry: dict[str, Any], name: str, version: Version) -> bool:
+    """`name` must already be PEP 503 canonical."""
     package = entry.get("package") or {}
     if package.get("ecosystem") != PYPI or canonicalize_name(str(package.get("name", ""))) != name:
         return False
-    for listed in entry.get("versions") or []:
-        try:
-            if Version(str(listed)) == version:
-                return True
-        except InvalidVersion:
-            if str(listed) == str(version):
-                return True
+    if _listed(version, list(entry.get("versions") or [])):
+        return True
     return any(
         _in_range(version, list(r.get("events") or []))
         for r in entry.get("ranges") or []
-        if r.get("type") in ("ECOSYSTEM", "SEMVER")
+        if r.get("type") in RANGE_TYPES
     )
 
 
@@ -71,6 +89,7 @@ def record_affects(record: dict[str, Any], name: str, version: Version) -> bool:
 
 
 def affected_names(record: dict[str, Any]) -> set[str]:
+    """The canonical PyPI package names a record is about: the store's lookup key."""
     return {
         canonicalize_name(str((entry.get("package") or {}).get("name", "")))
         for entry in record.get("affected") or []
