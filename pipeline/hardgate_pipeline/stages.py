@@ -113,7 +113,11 @@ def testinfra(cfg: RunConfig) -> StageResult:
     argv += ["--ansible-inventory=inventories/local/hosts.yml", f"--junitxml={cfg.out_dir / 'junit-infra.xml'}"]
     outcome = run(argv, cwd=cfg.repo, log=cfg.out_dir / "testinfra.log")
     status = Status.OK if outcome.exit_code == 0 else Status.FAILED
-    return StageResult("testinfra", status, outcome.last_line(prefer_stderr=False), artifacts=("junit-infra.xml",))
+    detail = outcome.last_line(prefer_stderr=False)
+    failed = [line.strip() for line in outcome.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))]
+    if failed:
+        detail += f"; first: {failed[0][:200]}"
+    return StageResult("testinfra", status, detail, artifacts=("junit-infra.xml",))
 
 
 def head_commit(path: Path) -> str | None:
