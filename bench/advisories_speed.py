@@ -22,9 +22,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from gate.advisories.importer import YAML_LOADER, import_records
+from gate.advisories.importer import import_records, load_yaml
 from gate.advisories.server import running_server
 from gate.advisories.store import AdvisoryStore
 
@@ -43,7 +41,7 @@ def pins(snapshot: Path, count: int) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for folder in sorted(p for p in snapshot.iterdir() if p.is_dir()):
         for record_file in sorted(folder.glob("*.yaml"))[:1]:
-            record = yaml.load(record_file.read_text(), Loader=YAML_LOADER)
+            record = load_yaml(record_file.read_text())
             versions = (record.get("affected") or [{}])[0].get("versions") or []
             if versions and "-" not in str(versions[0]) and " " not in str(versions[0]):
                 found.append((folder.name, str(versions[0])))
@@ -60,7 +58,7 @@ def timed(action: Any) -> tuple[float, Any]:
 
 def parse_all(files: list[Path]) -> int:
     for path in files:
-        yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+        load_yaml(path.read_text(encoding="utf-8"))
     return len(files)
 
 
