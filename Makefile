@@ -8,7 +8,7 @@ HARDGATE := $(BIN)/hardgate
 STAMP := $(VENV)/.installed
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test test-gate test-infra lint venv system-deps harden-local local-secrets self-gate
+.PHONY: demo test test-gate test-infra test-pipeline lint venv system-deps harden-local local-secrets self-gate
 
 ## venv: the project's virtualenv with the gate, the scanners and the test tools.
 venv: $(STAMP)
@@ -38,11 +38,16 @@ demo: venv
 	@rc=0; $(HARDGATE) scan examples/vulnerable-app --env dev --advisories $(DEMO_STORE) --no-cache 2>/dev/null \
 		| tail -n 1 || rc=$$?; echo "exit code in dev: $$rc"
 
-## test: every test, gate and hardening.
-test: test-gate test-infra
+## The three-host lab (docs/lab.md) lives in tests/lab/lab.mk; it sets LAB_TESTS when it is part of make test.
+LAB_TESTS :=
+-include tests/lab/lab.mk
+
+## test: every test: the gate, the hardening of this machine, the local pipeline end to end, the self-gate,
+## and the lab.
+test: test-gate test-infra test-pipeline self-gate $(LAB_TESTS)
 
 test-gate: venv system-deps
-	$(BIN)/pytest tests --ignore=tests/infra -q
+	$(BIN)/pytest tests --ignore=tests/infra --ignore=tests/lab -q
 
 ## Hardening: Ansible reads playbooks/ansible.cfg; local secrets live outside the repo.
 export ANSIBLE_CONFIG := $(abspath playbooks/ansible.cfg)
@@ -70,6 +75,10 @@ harden-local: venv local-secrets
 test-infra: venv system-deps harden-local
 	$(BIN)/pytest tests/infra -q -p no:cacheprovider --hosts=ansible://all \
 		--ansible-inventory=inventories/local/hosts.yml --junitxml=$(INFRA_LOGS)/junit.xml
+
+## test-pipeline: `pipeline/run dev` end to end on this machine (scan, sign, verify, converge, testinfra, record).
+test-pipeline: venv system-deps local-secrets
+	HARDGATE_PIPELINE_E2E=1 $(BIN)/pytest tests/test_pipeline_run.py -m infra -q -p no:cacheprovider
 
 lint: venv
 	$(BIN)/ruff check gate tests bench
