@@ -17,7 +17,7 @@ import re
 import secrets
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +64,7 @@ def address(mdb_vars: dict[str, Any]) -> str:
 
 
 @pytest.fixture(scope="module")
-def env_secrets(mdb_vars: dict[str, Any]) -> dict[str, str]:
+def env_secrets(mdb_vars: dict[str, Any], hide_secrets: Callable[[Iterable[str]], None]) -> dict[str, str]:
     """The environment's secrets, decrypted in memory from its vault file (never printed)."""
     env = mdb_vars["hardgate_environment"]
     default_pass = Path.home() / ".config" / "hardgate" / "vault" / f"{env}.pass"
@@ -78,7 +78,9 @@ def env_secrets(mdb_vars: dict[str, Any]) -> dict[str, str]:
     if done.returncode != 0:
         pytest.fail(f"cannot open the {env} vault file (ansible-vault exit {done.returncode})", pytrace=False)
     data = yaml.safe_load(done.stdout)["hardgate_vault_secrets"]
-    return {str(k): str(v) for k, v in data.items()}
+    values = {str(k): str(v) for k, v in data.items()}
+    hide_secrets(values.values())
+    return values
 
 
 def sql(host: Any, query: str) -> list[list[str]]:

@@ -8,13 +8,16 @@ test_converge.py, which runs first); when run alone, converges playbooks/mariadb
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
+import secrets
 import subprocess
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import pymysql
 import pytest
-import yaml
 
 pytestmark = pytest.mark.infra
 
@@ -31,15 +34,8 @@ def native_hash(password: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def mysql_secrets() -> dict[str, str]:
-    done = subprocess.run(
-        ["ansible-vault", "view", "--vault-id", f"local@{VAULT_PASS}", str(INVENTORY / "secrets.vault.yml")],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    values = yaml.safe_load(done.stdout)["hardgate_vault_secrets"]
-    return {k: str(v) for k, v in values.items() if k.startswith("mysql_")}
+def mysql_secrets(local_secrets: dict[str, str]) -> dict[str, str]:
+    return {name: value for name, value in local_secrets.items() if name.startswith("mysql_")}
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +77,76 @@ def test_verbose_converge_shows_no_mariadb_password_or_hash(verbose_output: str,
     leaked = sorted(name for name, value in mysql_secrets.items() if value in verbose_output)
     hashed = sorted(name for name, value in mysql_secrets.items() if native_hash(value) in verbose_output)
     assert (leaked, hashed) == ([], [])
+
+
+def converge_mariadb(tmp_path: Path, secrets_override: dict[str, str] | None = None) -> str:
+    """playbooks/mariadb.yml on inventories/local; an override replaces hardgate_secrets (extra var)."""
+    extra: list[str] = []
+    if secrets_override is not None:
+        varfile = tmp_path / "secrets.json"
+        varfile.touch(mode=0o600)
+        varfile.write_text(json.dumps({"hardgate_secrets": secrets_override}))
+        extra = ["-e", f"@{varfile}"]
+    env = os.environ | {"ANSIBLE_CONFIG": str(REPO / "playbooks" / "ansible.cfg")}
+    done = subprocess.run(
+        [
+            "ansible-playbook",
+            "-i",
+            str(INVENTORY),
+            str(REPO / "playbooks" / "mariadb.yml"),
+            "-e",
+            "env=local",
+            "--vault-id",
+            f"local@{VAULT_PASS}",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        check=False,
+    )
+    assert done.returncode == 0, "the MariaDB converge failed"
+    return done.stdout
+
+
+def changed_count(output: str) -> int:
+    return sum(int(n) for n in re.findall(r"^\S+\s+: ok=\d+\s+changed=(\d+)", output, re.M))
+
+
+def can_log_in(account: str, password: str) -> bool:
+    pki = "/etc/hardgate/pki/mariadb"
+    try:
+        pymysql.connect(
+            host="127.0.0.1",
+            user=account,
+            password=password,
+            ssl_ca=f"{pki}/ca.crt",
+            ssl_cert=f"{pki}/clients/{account}.crt",
+            ssl_key=f"{pki}/clients/{account}.key",
+            connect_timeout=10,
+        ).close()
+    except pymysql.err.OperationalError:
+        return False
+    return True
+
+
+def test_changed_secret_rotates_the_account_password(
+    tmp_path: Path, mysql_secrets: dict[str, str], hide_secrets: Callable[[Iterable[str]], None]
+) -> None:
+    """update_password=always on a precomputed hash: a new secret value is applied on the next
+    run (and the old one stops working); converging with the vault's value restores it."""
+    old = mysql_secrets["mysql_orders_readonly"]
+    new = "Rotated" + secrets.token_urlsafe(18)
+    hide_secrets([new])
+    try:
+        rotated = converge_mariadb(tmp_path, mysql_secrets | {"mysql_orders_readonly": new})
+        # The recap counts tasks: only the accounts task changes (its orders_readonly items).
+        assert changed_count(rotated) == 1
+        assert can_log_in("orders_readonly", new)
+        assert not can_log_in("orders_readonly", old)
+    finally:
+        restored = converge_mariadb(tmp_path)
+    assert changed_count(restored) == 1
+    assert can_log_in("orders_readonly", old)
+    assert not can_log_in("orders_readonly", new)
