@@ -67,11 +67,15 @@ def execute(
     on_start("record")
     record = write_summary(cfg, outcome, started)
     on_done(record)
+    if failed is None and record.status is Status.FAILED:
+        failed = record  # a run whose summary could not be written did not finish
     return RunOutcome((*outcome.results, record), failed, commit)
 
 
 def write_summary(cfg: RunConfig, outcome: RunOutcome, started: dt.datetime) -> StageResult:
+    """Write summary.json; the summary lists this record stage too, so it names all six stages."""
     path = cfg.out_dir / "summary.json"
+    record = StageResult("record", Status.OK, str(path), artifacts=("summary.json",))
     document = {
         "schema": SUMMARY_SCHEMA,
         "environment": cfg.env,
@@ -85,10 +89,15 @@ def write_summary(cfg: RunConfig, outcome: RunOutcome, started: dt.datetime) -> 
         "result": "pass" if outcome.failed is None else ("refused" if outcome.refused else "failed"),
         "failed_stage": outcome.failed.name if outcome.failed else None,
         "reason": outcome.failure_line(cfg.env),
-        "stages": [{**asdict(r), "status": str(r.status), "artifacts": list(r.artifacts)} for r in outcome.results],
+        "stages": [
+            {**asdict(r), "status": str(r.status), "artifacts": list(r.artifacts)} for r in (*outcome.results, record)
+        ],
     }
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    return StageResult("record", Status.OK, str(path), artifacts=("summary.json",))
+    try:
+        path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        return StageResult("record", Status.FAILED, f"cannot write {path}: {exc.strerror or exc}")
+    return record
 
 
 assert (*(name for name, _ in ORDER), "record") == STAGES
