@@ -1,11 +1,14 @@
-"""Shared fixtures: real example trees copied to tmp, and fake scanner binaries for failure tests."""
+"""Shared fixtures: real example trees copied to tmp, fake scanner binaries for failure tests, and
+secret masking in the reports of the infra and lab tests."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -63,3 +66,53 @@ def path_without(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: igno
         monkeypatch.setenv("PATH", f"{directory}{os.pathsep}/usr/bin{os.pathsep}/bin")
 
     return make
+
+
+# A failing test's report shows its arguments and the operands of the failed assert, and it goes
+# to the terminal, CI logs and junit.xml. Every secret value a test loads is registered here and
+# masked in the report before anything prints it. pytest shortens long reprs to a head and a tail,
+# so any run of _MASK_WINDOW characters taken from a secret is masked, not only the whole value.
+_HIDDEN_VALUES: set[str] = set()
+_MASK_WINDOW = 6
+
+
+def _mask(text: str) -> str:
+    covered = bytearray(len(text))
+    for value in _HIDDEN_VALUES:
+        for start in range(len(value) - _MASK_WINDOW + 1):
+            window = value[start : start + _MASK_WINDOW]
+            at = text.find(window)
+            while at != -1:
+                covered[at : at + _MASK_WINDOW] = b"\x01" * _MASK_WINDOW
+                at = text.find(window, at + 1)
+    if not any(covered):
+        return text
+    spans = re.finditer(rb"\x01+", bytes(covered))
+    pieces, last = [], 0
+    for span in spans:
+        pieces += [text[last : span.start()], "********"]
+        last = span.end()
+    return "".join([*pieces, text[last:]])
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if not _HIDDEN_VALUES:
+        return
+    if report.longrepr is not None:
+        text = str(report.longrepr)
+        if _mask(text) != text:
+            report.longrepr = _mask(text)
+    report.sections = [(name, _mask(content)) for name, content in report.sections]
+
+
+@pytest.fixture(scope="session")
+def hide_secrets() -> Callable[[Iterable[str]], None]:
+    """Register secret values (a vault's, a generated password) to be masked in test reports."""
+
+    def hide(values: Iterable[str]) -> None:
+        _HIDDEN_VALUES.update(str(value) for value in values if len(str(value)) >= _MASK_WINDOW)
+
+    return hide

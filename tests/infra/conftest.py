@@ -5,7 +5,6 @@ and the local secrets (decrypted in memory, never printed) for the no-leak check
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -19,9 +18,9 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 INVENTORY = REPO / "inventories" / "local"
 LOGS = REPO / "tests" / "infra" / "logs"
-VAULT_PASS = Path(
-    os.environ.get("HARDGATE_VAULT_DIR", str(Path.home() / ".config" / "hardgate" / "vault"))
-) / "local.pass"
+VAULT_PASS = (
+    Path(os.environ.get("HARDGATE_VAULT_DIR", str(Path.home() / ".config" / "hardgate" / "vault"))) / "local.pass"
+)
 PKI = "/etc/hardgate/pki/postgresql"
 PG_LOG_DIR = "/var/log/postgresql"
 PG_CONF_DIR = "/etc/postgresql/15/main"
@@ -31,54 +30,7 @@ PORT = 5432
 os.environ.setdefault("ANSIBLE_CONFIG", str(REPO / "playbooks" / "ansible.cfg"))
 
 
-# A failing test's report shows its arguments and the operands of the failed assert, and it goes
-# to the terminal, CI logs and junit.xml. Every secret value a test loads is registered here and
-# masked in the report before anything prints it. pytest shortens long reprs to a head and a tail,
-# so any run of _MASK_WINDOW characters taken from a secret is masked, not only the whole value.
-_HIDDEN_VALUES: set[str] = set()
-_MASK_WINDOW = 6
-
-
-def _mask(text: str) -> str:
-    covered = bytearray(len(text))
-    for value in _HIDDEN_VALUES:
-        for start in range(len(value) - _MASK_WINDOW + 1):
-            window = value[start : start + _MASK_WINDOW]
-            at = text.find(window)
-            while at != -1:
-                covered[at : at + _MASK_WINDOW] = b"\x01" * _MASK_WINDOW
-                at = text.find(window, at + 1)
-    if not any(covered):
-        return text
-    spans = re.finditer(rb"\x01+", bytes(covered))
-    pieces, last = [], 0
-    for span in spans:
-        pieces += [text[last : span.start()], "********"]
-        last = span.end()
-    return "".join([*pieces, text[last:]])
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
-    report = outcome.get_result()  # type: ignore[attr-defined]
-    if not _HIDDEN_VALUES:
-        return
-    if report.longrepr is not None:
-        text = str(report.longrepr)
-        if _mask(text) != text:
-            report.longrepr = _mask(text)
-    report.sections = [(name, _mask(content)) for name, content in report.sections]
-
-
-@pytest.fixture(scope="session")
-def hide_secrets() -> Callable[[Iterable[str]], None]:
-    """Register secret values (a vault's, a generated password) to be masked in test reports."""
-
-    def hide(values: Iterable[str]) -> None:
-        _HIDDEN_VALUES.update(str(value) for value in values if len(str(value)) >= _MASK_WINDOW)
-
-    return hide
+# Secret masking in test reports (the hide_secrets fixture) lives in tests/conftest.py.
 
 
 @pytest.fixture(scope="session")
@@ -86,12 +38,31 @@ def local_secrets(hide_secrets: Callable[[Iterable[str]], None]) -> dict[str, st
     """The generated local secrets, decrypted with the local vault id; kept in memory only."""
     done = subprocess.run(
         ["ansible-vault", "view", "--vault-id", f"local@{VAULT_PASS}", str(INVENTORY / "secrets.vault.yml")],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     values: dict[str, str] = {str(k): str(v) for k, v in yaml.safe_load(done.stdout)["hardgate_vault_secrets"].items()}
     assert values, "the local vault file holds no secrets"
     hide_secrets(values.values())
     return values
+
+
+@pytest.fixture
+def own_processes(host: Any) -> Callable[..., list[tuple[int, str]]]:
+    """(pid, user) of this host's processes matching a pgrep pattern. A container or lab host on the
+    same kernel (docs/lab.md) shows its processes in /proc too, with another root directory: only
+    processes whose root is this host's own / count."""
+
+    def find(pattern: str, full: bool = False) -> list[tuple[int, str]]:
+        script = (
+            f'for p in $(pgrep {"-f" if full else "-x"} "$1"); do '
+            '[ "$(readlink /proc/$p/root)" = / ] && echo "$p $(ps -o user= -p $p)"; done; true'
+        )
+        out = host.check_output("sh -c %s own %s", script, pattern)
+        return [(int(pid), user) for pid, user in (line.split() for line in out.splitlines() if line.strip())]
+
+    return find
 
 
 @pytest.fixture
@@ -113,10 +84,16 @@ def connect(local_secrets: dict[str, str]) -> Callable[..., psycopg.Connection[A
 
     def open_(user: str, db: str = "orders", password: str | None = None, **extra: Any) -> psycopg.Connection[Any]:
         params: dict[str, Any] = {
-            "host": TCP_HOST, "port": PORT, "dbname": db, "user": user,
+            "host": TCP_HOST,
+            "port": PORT,
+            "dbname": db,
+            "user": user,
             "password": local_secrets[user if user != "postgres" else "postgres_superuser"]
-            if password is None else password,
-            "sslmode": "verify-full", "sslrootcert": f"{PKI}/ca.crt", "connect_timeout": 10,
+            if password is None
+            else password,
+            "sslmode": "verify-full",
+            "sslrootcert": f"{PKI}/ca.crt",
+            "connect_timeout": 10,
             "application_name": "hardgate-infra-tests",
         }
         params.update(extra)

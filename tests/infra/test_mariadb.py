@@ -37,6 +37,7 @@ APP_ACCOUNTS = ("orders_app", "orders_migrator", "orders_readonly")
 
 # MariaDB error codes the tests expect (https://mariadb.com/kb/en/mariadb-error-codes/).
 ER_ACCESS_DENIED = 1045
+ER_ACCESS_DENIED_NO_PASSWORD = 1698  # root@localhost is unix_socket-only; from another address it says so
 ER_DBACCESS_DENIED = 1044
 ER_TABLEACCESS_DENIED = 1142
 ER_OPTION_PREVENTS_STATEMENT = 1290
@@ -46,6 +47,8 @@ ER_DIVISION_BY_ZERO = 1365
 ER_NOT_ALLOWED_COMMAND = 1148
 ER_LOAD_INFILE_CAPABILITY_DISABLED = 4166
 ER_SPECIFIC_ACCESS_DENIED = 1227
+
+Processes = Callable[..., list[tuple[int, str]]]  # the own_processes fixture (conftest.py)
 
 
 # --- fixtures and helpers ------------------------------------------------------------------
@@ -58,9 +61,14 @@ def mdb_vars(host: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def address(mdb_vars: dict[str, Any]) -> str:
-    """Where clients reach the server (the inventory's bind address)."""
-    return str(mdb_vars.get("mariadb_hardening_bind_address", "127.0.0.1"))
+def address(host: Any, mdb_vars: dict[str, Any]) -> str:
+    """Where clients reach the server (the inventory's bind address, templates rendered by Ansible)."""
+    raw = str(mdb_vars.get("mariadb_hardening_bind_address", "127.0.0.1"))
+    if "{{" not in raw:
+        return raw
+    return str(
+        host.ansible("debug", "var=mariadb_hardening_bind_address", check=False)["mariadb_hardening_bind_address"]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +108,24 @@ def global_var(host: Any, name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def connect(mdb_vars: dict[str, Any], address: str, env_secrets: dict[str, str]) -> Any:
+def client_pki(host: Any, mdb_vars: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The host's CA certificate (and client certificates under mutual TLS), copied to a private
+    folder here: the clients run on this machine, the files live on the host (local or over SSH)."""
+    folder = tmp_path_factory.mktemp("mariadb-pki")
+    folder.chmod(0o700)
+    (folder / "ca.crt").write_bytes(host.file(f"{PKI}/ca.crt").content)
+    if mdb_vars.get("mariadb_hardening_mutual_tls", False):
+        (folder / "clients").mkdir(mode=0o700)
+        for account in APP_ACCOUNTS:
+            for suffix in ("crt", "key"):
+                target = folder / "clients" / f"{account}.{suffix}"
+                target.touch(mode=0o600)
+                target.write_bytes(host.file(f"{PKI}/clients/{account}.{suffix}").content)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def connect(mdb_vars: dict[str, Any], address: str, env_secrets: dict[str, str], client_pki: Path) -> Any:
     """connect(account, **pymysql_kwargs): a TLS connection as an application account, with
     its client certificate when mutual TLS is on. Passwords come from the vault, in memory."""
     users = {u["name"]: u for u in mdb_vars.get("mariadb_hardening_users", [])}
@@ -110,9 +135,10 @@ def connect(mdb_vars: dict[str, Any], address: str, env_secrets: dict[str, str])
         # PyMySQL negotiates TLS on its own when the server offers it: plaintext must be explicit.
         tls_kwargs: dict[str, Any] = {"ssl_disabled": True}
         if tls:
-            tls_kwargs = {"ssl_ca": f"{PKI}/ca.crt", "ssl_verify_cert": True, "ssl_verify_identity": True}
+            tls_kwargs = {"ssl_ca": str(client_pki / "ca.crt"), "ssl_verify_cert": True, "ssl_verify_identity": True}
             if mutual and client_cert:
-                tls_kwargs |= {"ssl_cert": f"{PKI}/clients/{account}.crt", "ssl_key": f"{PKI}/clients/{account}.key"}
+                clients = client_pki / "clients"
+                tls_kwargs |= {"ssl_cert": str(clients / f"{account}.crt"), "ssl_key": str(clients / f"{account}.key")}
         password = kwargs.pop("password", None)
         if password is None:
             password = env_secrets[users[account]["password_secret"]]
@@ -178,18 +204,18 @@ def tls_probe(host: Any, address: str, port: int, *args: str) -> Any:
 # --- dev-sec mysql-baseline: configuration -------------------------------------------------
 
 
-def test_mysql_conf_01_mariadb_is_running_and_enabled(host: Any) -> None:
-    assert host.process.filter(comm="mariadbd"), "mariadbd is not running"
+def test_mysql_conf_01_mariadb_is_running_and_enabled(host: Any, own_processes: Processes) -> None:
+    assert own_processes("mariadbd"), "mariadbd is not running"
     if host.ansible("setup", "filter=ansible_service_mgr")["ansible_facts"]["ansible_service_mgr"] == "systemd":
         assert host.service("mariadb").is_enabled
 
 
-def test_mysql_conf_02_only_one_mariadbd_instance_runs(host: Any) -> None:
-    assert len(host.process.filter(comm="mariadbd")) == 1
+def test_mysql_conf_02_only_one_mariadbd_instance_runs(own_processes: Processes) -> None:
+    assert len(own_processes("mariadbd")) == 1
 
 
-def test_mysql_conf_03_mariadbd_runs_as_mysql_not_root(host: Any) -> None:
-    assert {p.user for p in host.process.filter(comm="mariadbd")} == {"mysql"}
+def test_mysql_conf_03_mariadbd_runs_as_mysql_not_root(own_processes: Processes) -> None:
+    assert {user for _, user in own_processes("mariadbd")} == {"mysql"}
 
 
 @pytest.mark.parametrize(
@@ -262,10 +288,10 @@ def test_mysql_conf_08_hardening_config_is_root_mysql_and_not_world_readable(hos
     assert (config.user, config.group, config.mode) == ("root", "mysql", 0o640)
 
 
-def test_mysql_conf_09_no_mysql_pwd_in_the_environment(host: Any) -> None:
+def test_mysql_conf_09_no_mysql_pwd_in_the_environment(host: Any, own_processes: Processes) -> None:
     assert not re.search(r"^MYSQL_PWD=", host.check_output("env"), re.M)
-    for proc in host.process.filter(comm="mariadbd"):
-        environ = host.file(f"/proc/{proc.pid}/environ").content.split(b"\0")
+    for pid, _ in own_processes("mariadbd"):
+        environ = host.file(f"/proc/{pid}/environ").content.split(b"\0")
         assert not [e for e in environ if e.startswith(b"MYSQL_PWD=")]
 
 
@@ -327,7 +353,7 @@ def test_mysql_db_08_root_authenticates_by_unix_socket_only(host: Any) -> None:
 def test_mysql_db_08_root_cannot_log_in_over_tcp(connect: Any, password: str) -> None:
     with pytest.raises(pymysql.err.OperationalError) as excinfo:
         connect("root", client_cert=False, password=password)
-    assert error_code(excinfo) == ER_ACCESS_DENIED
+    assert error_code(excinfo) in {ER_ACCESS_DENIED, ER_ACCESS_DENIED_NO_PASSWORD}
 
 
 # --- TLS only ------------------------------------------------------------------------------

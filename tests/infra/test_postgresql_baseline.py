@@ -25,9 +25,9 @@ def test_postgres_02_runs_a_stable_supported_release(host: Any) -> None:
     assert not re.search(r"RC|DEVEL|BETA", version)
 
 
-def test_postgres_03_runs_exactly_one_postmaster(host: Any) -> None:
+def test_postgres_03_runs_exactly_one_postmaster(own_processes: Callable[..., list[tuple[int, str]]]) -> None:
     """postgres-03: one PostgreSQL instance per operating system."""
-    assert host.check_output("pgrep -c -f '^/usr/lib/postgresql/[0-9]+/bin/postgres'") == "1"
+    assert len(own_processes("^/usr/lib/postgresql/[0-9]+/bin/postgres", full=True)) == 1
 
 
 @pytest.mark.parametrize("db", ALL_DBS)
@@ -155,8 +155,10 @@ def test_postgres_16_logging_is_on(sql: SQL) -> None:
 @pytest.mark.parametrize("db", ALL_DBS)
 def test_postgres_17_no_table_grants_to_public(sql: SQL, db: str) -> None:
     """postgres-17: nothing outside the catalogs is granted to PUBLIC."""
-    q = ("SELECT count(*) FROM information_schema.table_privileges WHERE grantee = 'PUBLIC' "
-         "AND table_schema NOT IN ('pg_catalog', 'information_schema')")
+    q = (
+        "SELECT count(*) FROM information_schema.table_privileges WHERE grantee = 'PUBLIC' "
+        "AND table_schema NOT IN ('pg_catalog', 'information_schema')"
+    )
     assert sql(q, db) == "0"
 
 
@@ -164,8 +166,10 @@ def test_postgres_17_no_table_grants_to_public(sql: SQL, db: str) -> None:
 def test_postgres_18_no_grant_option_to_non_owners(sql: SQL, db: str, orders_table: str) -> None:
     """postgres-18: no privilege WITH GRANT OPTION except the implicit one of an object's owner
     (deviation: owners always hold it; we check grants to anyone else, with a real table present)."""
-    q = ("SELECT count(*) FROM information_schema.table_privileges WHERE grantee <> 'postgres' "
-         "AND is_grantable = 'YES' AND grantee <> grantor")
+    q = (
+        "SELECT count(*) FROM information_schema.table_privileges WHERE grantee <> 'postgres' "
+        "AND is_grantable = 'YES' AND grantee <> grantor"
+    )
     assert sql(q, db) == "0"
 
 
@@ -177,8 +181,10 @@ def test_postgres_19_no_security_definer_functions_in_admin_database(sql: SQL) -
 
 def test_postgres_19_only_pgaudit_functions_are_security_definer_in_app_database(sql: SQL) -> None:
     """postgres-19 (deviation): in orders, the only SECURITY DEFINER functions are pgaudit's own."""
-    q = ("SELECT count(*) FROM pg_proc p WHERE p.prosecdef AND NOT EXISTS (SELECT 1 FROM pg_depend d "
-         "JOIN pg_extension e ON e.oid = d.refobjid WHERE d.objid = p.oid AND e.extname = 'pgaudit')")
+    q = (
+        "SELECT count(*) FROM pg_proc p WHERE p.prosecdef AND NOT EXISTS (SELECT 1 FROM pg_depend d "
+        "JOIN pg_extension e ON e.oid = d.refobjid WHERE d.objid = p.oid AND e.extname = 'pgaudit')"
+    )
     assert sql(q, "orders") == "0"
 
 
