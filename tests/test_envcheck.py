@@ -38,6 +38,8 @@ def repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     shutil.copytree(REPO / "inventories", root / "inventories", ignore=shutil.ignore_patterns("*.retry"))
     (root / "inventories" / "local" / "secrets.vault.yml").unlink(missing_ok=True)
+    for generated in (root / "inventories" / "lab").glob("*/secrets.vault.yml"):  # written by make lab-up
+        generated.unlink()
     for defaults in sorted(REPO.glob("roles/*/defaults/main.yml")):
         target = root / defaults.relative_to(REPO)
         target.parent.mkdir(parents=True)
@@ -382,3 +384,14 @@ def test_scan_of_repository_copy_with_trust_in_prod_blocks_and_sarif_shows_file_
     location = results[0]["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "inventories/prod/group_vars/postgresql.yml"
     assert location["region"]["startLine"] == line
+
+
+def test_nested_set_of_inventories_is_checked_on_its_own(repo: Path) -> None:
+    """inventories/lab/{dev,staging,prod} is a set of its own: its prod is checked against its own
+    dev (ENV006 on an overlap inside the set), never against the top-level dev."""
+    assert not findings(repo)
+    lab_prod = repo / "inventories" / "lab" / "prod" / "group_vars" / "all.yml"
+    edit(lab_prod, "  - 198.18.0.48/28", "  - 198.18.0.48/28\n  - 198.18.0.16/28")
+    found = only(findings(repo), "ENV006")
+    assert found and all(f.location and f.location.path.startswith("inventories/lab/") for f in found)
+

@@ -18,7 +18,7 @@ from gate.envcheck import (
     vaultids,
 )
 from gate.envcheck.context import Context
-from gate.envcheck.inventory import load_inventories
+from gate.envcheck.inventory import inventory_sets, load_inventories
 from gate.envcheck.rules import TOOL
 from gate.envcheck.vault import read_password
 from gate.errors import ConfigError
@@ -79,10 +79,22 @@ def _passwords(files: Mapping[str, Path]) -> dict[str, bytes]:
 def check_inventories(
     inventories_dir: Path, options: EnvcheckOptions | None = None, root: Path | None = None
 ) -> EnvcheckResult:
-    """Every ENV finding for the inventories under `inventories_dir`; bad input raises ConfigError."""
+    """Every ENV finding for the inventories under `inventories_dir`, and for each nested set of
+    environments (e.g. inventories/lab/{dev,staging,prod}) checked on its own; bad input raises ConfigError."""
     options = options or EnvcheckOptions()
     root = (root or inventories_dir.parent).resolve()
-    inventories = load_inventories(inventories_dir.resolve(), root)
+    results = [_check_set(folder, options, root) for folder in inventory_sets(inventories_dir.resolve())]
+    return EnvcheckResult(
+        tuple(f for result in results for f in result.findings),
+        tuple(sorted({f for result in results for f in result.files})),
+        tuple(name for result in results for name in result.environments),
+    )
+
+
+def _check_set(inventories_dir: Path, options: EnvcheckOptions, root: Path) -> EnvcheckResult:
+    inventories = load_inventories(inventories_dir, root)
+    if not inventories:
+        return EnvcheckResult((), (), ())
     ctx = Context(
         root=root,
         inventories=inventories,

@@ -186,13 +186,35 @@ def load_defaults(root: Path) -> dict[str, Setting]:
     return _role_defaults(_Reader(root), root / "roles")
 
 
+def _has_hosts_file(folder: Path) -> bool:
+    return any((folder / name).is_file() for name in INVENTORY_FILES)
+
+
+def is_inventory_set(folder: Path) -> bool:
+    """A folder of environments of its own (e.g. inventories/lab/{dev,staging,prod}): no hosts file,
+    inventory folders inside. Its environments are checked against each other, not against ours."""
+    return (
+        folder.is_dir()
+        and not _has_hosts_file(folder)
+        and any(child.is_dir() and _has_hosts_file(child) for child in folder.iterdir())
+    )
+
+
+def inventory_sets(inventories_dir: Path) -> list[Path]:
+    """inventories_dir, then every nested set of inventories under it, each checked on its own."""
+    nested = sorted(p for p in inventories_dir.iterdir() if not p.name.startswith(".") and is_inventory_set(p))
+    return [inventories_dir, *(found for folder in nested for found in inventory_sets(folder))]
+
+
 def load_inventories(inventories_dir: Path, root: Path | None = None) -> list[Inventory]:
-    """Every inventory folder under inventories_dir; the target root defaults to its parent."""
+    """Every inventory folder under inventories_dir (nested sets excluded); the target root defaults to its parent."""
     if not inventories_dir.is_dir():
         raise ConfigError(f"{inventories_dir}: not a directory of inventories")
     root = root or inventories_dir.parent
     defaults = load_defaults(root)
-    folders = sorted(p for p in inventories_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if not folders:
+    folders = sorted(
+        p for p in inventories_dir.iterdir() if p.is_dir() and not p.name.startswith(".") and not is_inventory_set(p)
+    )
+    if not folders and not any(is_inventory_set(p) for p in inventories_dir.iterdir()):
         raise ConfigError(f"{inventories_dir}: holds no inventory folders")
     return [load_inventory(folder, root, defaults) for folder in folders]
