@@ -41,6 +41,12 @@ def default_key_dir() -> Path:
     "--stop-after", type=click.Choice(STAGES[:-1]), help="Stop after this stage (the summary is still written)."
 )
 @click.option("--out", "out_dir", type=PATH, help="Run folder [default: out/pipeline/ENV-SHA-TIME].")
+@click.option(
+    "--inventory",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Converge this inventory (e.g. inventories/lab/prod) [default: inventories/local via make harden-local].",
+)
+@click.option("--vault-password-file", type=EXISTING, help="Password file of ENV's vault id (with --inventory).")
 def main(
     env: str,
     target: Path | None,
@@ -53,12 +59,17 @@ def main(
     max_age: str,
     stop_after: str | None,
     out_dir: Path | None,
+    inventory: Path | None,
+    vault_password_file: Path | None,
 ) -> None:
-    """Run scan → sign → verify → converge → testinfra → record for ENV on this machine (inventories/local)."""
+    """Run scan → sign → verify → converge → testinfra → record for ENV on this machine (inventories/local,
+    or --inventory)."""
     if (sign_key is None) != (pubkey is None) and decision is None:
         raise click.UsageError("give --sign-key and --pubkey together, or neither")
     if decision is not None and pubkey is None:
         raise click.UsageError("--decision needs --pubkey, the key the record must be signed with")
+    if (inventory is None) != (vault_password_file is None):
+        raise click.UsageError("--inventory and --vault-password-file go together")
     self_scan = target is None
     key_dir = default_key_dir()
     cfg = RunConfig(
@@ -75,6 +86,8 @@ def main(
         decision=decision.resolve() if decision else None,
         max_age=max_age,
         stop_after=stop_after or "record",
+        inventory=inventory.resolve() if inventory else None,
+        vault_password_file=vault_password_file.resolve() if vault_password_file else None,
     )
     console = Console()
     console.print(f"[bold]hardgate pipeline[/] {env}: target {cfg.target}, run folder {cfg.out_dir}")

@@ -35,6 +35,10 @@ class RunConfig:
     decision: Path | None = None  # a record made elsewhere (a CI artifact): scan and sign are skipped
     max_age: str = "24h"
     stop_after: str = "record"
+    # Converge another inventory (e.g. inventories/lab/prod) with its environment's vault id instead of
+    # inventories/local through `make harden-local`.
+    inventory: Path | None = None
+    vault_password_file: Path | None = None
 
     @property
     def record_path(self) -> Path:

@@ -98,8 +98,14 @@ def verify(cfg: RunConfig) -> StageResult:
 
 
 def converge(cfg: RunConfig) -> StageResult:
-    """`make harden-local`: the same converge (secrets, vault id, playbook) as the Makefile, on inventories/local."""
-    outcome = run(["make", "--no-print-directory", "harden-local"], cwd=cfg.repo, log=cfg.out_dir / "converge.log")
+    """`make harden-local` (the Makefile's converge of inventories/local), or playbooks/site.yml on --inventory
+    with -e env=ENV and the vault id ENV: the env guard refuses an inventory of another environment."""
+    if cfg.inventory is None:
+        argv = ["make", "--no-print-directory", "harden-local"]
+    else:
+        argv = [cfg.tool("ansible-playbook"), "-i", str(cfg.inventory), "playbooks/site.yml", "-e", f"env={cfg.env}"]
+        argv += ["--vault-id", f"{cfg.env}@{cfg.vault_password_file}"]
+    outcome = run(argv, cwd=cfg.repo, log=cfg.out_dir / "converge.log")
     recap = _play_recap(outcome.stdout)
     if outcome.exit_code == 0:
         return StageResult("converge", Status.OK, recap or "converged", artifacts=("converge.log",))
@@ -108,9 +114,12 @@ def converge(cfg: RunConfig) -> StageResult:
 
 
 def testinfra(cfg: RunConfig) -> StageResult:
-    """tests/infra through testinfra's ansible backend on the local inventory; JUnit next to the other reports."""
-    argv = [cfg.tool("pytest"), "tests/infra", "-q", "-p", "no:cacheprovider", "--hosts=ansible://all"]
-    argv += ["--ansible-inventory=inventories/local/hosts.yml", f"--junitxml={cfg.out_dir / 'junit-infra.xml'}"]
+    """tests/infra through testinfra's ansible backend on the local inventory; JUnit next to the other reports.
+    Another --inventory gets the host-side PostgreSQL baseline (its clients live in other networks)."""
+    suites = ["tests/infra"] if cfg.inventory is None else ["tests/infra/test_postgresql_baseline.py"]
+    hosts_file = cfg.inventory / "hosts.yml" if cfg.inventory else Path("inventories/local/hosts.yml")
+    argv = [cfg.tool("pytest"), *suites, "-q", "-p", "no:cacheprovider", "--hosts=ansible://all"]
+    argv += [f"--ansible-inventory={hosts_file}", f"--junitxml={cfg.out_dir / 'junit-infra.xml'}"]
     outcome = run(argv, cwd=cfg.repo, log=cfg.out_dir / "testinfra.log")
     status = Status.OK if outcome.exit_code == 0 else Status.FAILED
     detail = outcome.last_line(prefer_stderr=False)
