@@ -127,6 +127,19 @@ def apt_source() -> str:
     raise LabError("no Debian apt source configured on this machine (/etc/apt/sources.list*)")
 
 
+# command -> the Debian package that provides it on the control node
+TOOLS = {"debootstrap": "debootstrap", "ip": "iproute2", "ssh": "openssh-client", "ssh-keygen": "openssh-client"}
+
+
+def ensure_tools() -> None:
+    missing = sorted({package for command, package in TOOLS.items() if shutil.which(command) is None})
+    if missing:
+        log(f"installing {' '.join(missing)}")
+        apt_env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        run("apt-get", "update", "-qq", env=apt_env)
+        run("apt-get", "install", "-y", "-qq", *missing, env=apt_env)
+
+
 def rootfs_tarball() -> Path:
     """The cached root filesystem, built when missing; its name changes with the package set."""
     mirror = apt_source()
@@ -136,9 +149,7 @@ def rootfs_tarball() -> Path:
         log(f"root filesystem from cache {tarball}")
         return tarball
     started = time.monotonic()
-    if shutil.which("debootstrap") is None:
-        log("installing debootstrap")
-        run("apt-get", "install", "-y", "-qq", "debootstrap", env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    ensure_tools()
     build = CACHE / f"build-{key}"
     shutil.rmtree(build, ignore_errors=True)
     build.mkdir(parents=True)
@@ -306,6 +317,7 @@ def up() -> None:
         raise LabError("the lab is already up; run 'make lab-down' first")
     started = time.monotonic()
     try:
+        ensure_tools()
         tarball = rootfs_tarball()
         SSH_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not SSH_KEY.exists():
