@@ -625,9 +625,10 @@ def test_failed_login_is_written_to_the_audit_log(connect: Any, host: Any, audit
     intruder = f"intruder_{secrets.token_hex(4)}"
     with pytest.raises(pymysql.err.OperationalError) as excinfo:
         connect(intruder, client_cert=False, password="guess")
-    assert error_code(excinfo) == ER_ACCESS_DENIED
+    code = error_code(excinfo)  # 1698 when the server first tried a unix_socket-only account (seen on prod-db)
+    assert code in {ER_ACCESS_DENIED, ER_ACCESS_DENIED_NO_PASSWORD}
     lines = audit_lines(host, audit_path, f",{intruder},", "FAILED_CONNECT")
-    assert any(f",FAILED_CONNECT,,,{ER_ACCESS_DENIED}" in line for line in lines), lines
+    assert any(f",FAILED_CONNECT,,,{code}" in line for line in lines), lines
 
 
 def test_audit_log_is_0640_and_rotates_into_0640_files(host: Any, audit_path: str) -> None:
