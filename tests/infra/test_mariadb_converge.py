@@ -18,15 +18,11 @@ from pathlib import Path
 
 import pymysql
 import pytest
+from conftest import INVENTORY, LOGS, REPO, VAULT_PASS
 
 pytestmark = pytest.mark.infra
 
-REPO = Path(__file__).resolve().parents[2]
-INVENTORY = REPO / "inventories" / "local"
-SITE_LOG = REPO / "tests" / "infra" / "logs" / "converge-vvv.log"
-VAULT_PASS = (
-    Path(os.environ.get("HARDGATE_VAULT_DIR", str(Path.home() / ".config" / "hardgate" / "vault"))) / "local.pass"
-)
+SITE_LOG = LOGS / "converge-vvv.log"
 
 
 def native_hash(password: str) -> str:
@@ -38,31 +34,24 @@ def mysql_secrets(local_secrets: dict[str, str]) -> dict[str, str]:
     return {name: value for name, value in local_secrets.items() if name.startswith("mysql_")}
 
 
+def run_mariadb_playbook(*extra: str) -> str:
+    """playbooks/mariadb.yml on inventories/local with the local vault id; stdout and stderr."""
+    env = os.environ | {"ANSIBLE_CONFIG": str(REPO / "playbooks" / "ansible.cfg")}
+    playbook = str(REPO / "playbooks" / "mariadb.yml")
+    vault_id = f"local@{VAULT_PASS}"
+    done = subprocess.run(
+        ["ansible-playbook", "-i", str(INVENTORY), playbook, "-e", "env=local", "--vault-id", vault_id, *extra],
+        capture_output=True, text=True, env=env, cwd=REPO, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, "the MariaDB converge failed"
+    return done.stdout + done.stderr
+
+
 @pytest.fixture(scope="module")
 def verbose_output() -> str:
     if SITE_LOG.exists() and "PLAY [Harden MariaDB]" in SITE_LOG.read_text():
         return SITE_LOG.read_text()
-    env = os.environ | {"ANSIBLE_CONFIG": str(REPO / "playbooks" / "ansible.cfg")}
-    done = subprocess.run(
-        [
-            "ansible-playbook",
-            "-vvv",
-            "-i",
-            str(INVENTORY),
-            str(REPO / "playbooks" / "mariadb.yml"),
-            "-e",
-            "env=local",
-            "--vault-id",
-            f"local@{VAULT_PASS}",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        check=False,
-    )
-    assert done.returncode == 0, "the MariaDB converge failed"
-    return done.stdout + done.stderr
+    return run_mariadb_playbook("-vvv")
 
 
 def test_verbose_converge_covered_mariadb_and_changed_nothing(verbose_output: str) -> None:
@@ -81,33 +70,12 @@ def test_verbose_converge_shows_no_mariadb_password_or_hash(verbose_output: str,
 
 def converge_mariadb(tmp_path: Path, secrets_override: dict[str, str] | None = None) -> str:
     """playbooks/mariadb.yml on inventories/local; an override replaces hardgate_secrets (extra var)."""
-    extra: list[str] = []
-    if secrets_override is not None:
-        varfile = tmp_path / "secrets.json"
-        varfile.touch(mode=0o600)
-        varfile.write_text(json.dumps({"hardgate_secrets": secrets_override}))
-        extra = ["-e", f"@{varfile}"]
-    env = os.environ | {"ANSIBLE_CONFIG": str(REPO / "playbooks" / "ansible.cfg")}
-    done = subprocess.run(
-        [
-            "ansible-playbook",
-            "-i",
-            str(INVENTORY),
-            str(REPO / "playbooks" / "mariadb.yml"),
-            "-e",
-            "env=local",
-            "--vault-id",
-            f"local@{VAULT_PASS}",
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        check=False,
-    )
-    assert done.returncode == 0, "the MariaDB converge failed"
-    return done.stdout
+    if secrets_override is None:
+        return run_mariadb_playbook()
+    varfile = tmp_path / "secrets.json"
+    varfile.touch(mode=0o600)
+    varfile.write_text(json.dumps({"hardgate_secrets": secrets_override}))
+    return run_mariadb_playbook("-e", f"@{varfile}")
 
 
 def changed_count(output: str) -> int:
