@@ -7,11 +7,13 @@ import os
 import re
 import shutil
 import stat
+import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -116,3 +118,26 @@ def hide_secrets() -> Callable[[Iterable[str]], None]:
         _HIDDEN_VALUES.update(str(value) for value in values if len(str(value)) >= _MASK_WINDOW)
 
     return hide
+
+
+VaultReader = Callable[[Path, str, Path], dict[str, str]]
+
+
+@pytest.fixture(scope="session")
+def read_vault(hide_secrets: Callable[[Iterable[str]], None]) -> VaultReader:
+    """read_vault(vault_file, vault_id, password_file): an environment's {name: value} secrets,
+    decrypted in memory and registered for masking; a file that does not open fails in one line."""
+
+    def read(vault_file: Path, vault_id: str, password_file: Path) -> dict[str, str]:
+        done = subprocess.run(
+            ["ansible-vault", "view", "--vault-id", f"{vault_id}@{password_file}", str(vault_file)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            pytest.fail(f"cannot open the {vault_id} vault file {vault_file} (ansible-vault exit {done.returncode})",
+                        pytrace=False)  # fmt: skip
+        values = {str(k): str(v) for k, v in yaml.safe_load(done.stdout)["hardgate_vault_secrets"].items()}
+        hide_secrets(values.values())
+        return values
+
+    return read

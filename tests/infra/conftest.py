@@ -5,15 +5,13 @@ and the local secrets (decrypted in memory, never printed) for the no-leak check
 from __future__ import annotations
 
 import os
-import subprocess
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 INVENTORY = REPO / "inventories" / "local"
@@ -34,17 +32,10 @@ os.environ.setdefault("ANSIBLE_CONFIG", str(REPO / "playbooks" / "ansible.cfg"))
 
 
 @pytest.fixture(scope="session")
-def local_secrets(hide_secrets: Callable[[Iterable[str]], None]) -> dict[str, str]:
+def local_secrets(read_vault: Callable[[Path, str, Path], dict[str, str]]) -> dict[str, str]:
     """The generated local secrets, decrypted with the local vault id; kept in memory only."""
-    done = subprocess.run(
-        ["ansible-vault", "view", "--vault-id", f"local@{VAULT_PASS}", str(INVENTORY / "secrets.vault.yml")],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    values: dict[str, str] = {str(k): str(v) for k, v in yaml.safe_load(done.stdout)["hardgate_vault_secrets"].items()}
+    values = read_vault(INVENTORY / "secrets.vault.yml", "local", VAULT_PASS)
     assert values, "the local vault file holds no secrets"
-    hide_secrets(values.values())
     return values
 
 

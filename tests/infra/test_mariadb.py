@@ -15,15 +15,13 @@ import json
 import os
 import re
 import secrets
-import subprocess
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pymysql
 import pytest
-import yaml
 
 pytestmark = pytest.mark.infra
 
@@ -72,23 +70,12 @@ def address(host: Any, mdb_vars: dict[str, Any]) -> str:
 
 
 @pytest.fixture(scope="module")
-def env_secrets(mdb_vars: dict[str, Any], hide_secrets: Callable[[Iterable[str]], None]) -> dict[str, str]:
+def env_secrets(mdb_vars: dict[str, Any], read_vault: Callable[[Path, str, Path], dict[str, str]]) -> dict[str, str]:
     """The environment's secrets, decrypted in memory from its vault file (never printed)."""
     env = mdb_vars["hardgate_environment"]
     default_pass = Path.home() / ".config" / "hardgate" / "vault" / f"{env}.pass"
-    pass_file = os.environ.get("HARDGATE_VAULT_PASSWORD_FILE", str(default_pass))
-    done = subprocess.run(
-        ["ansible-vault", "view", "--vault-id", f"{env}@{pass_file}", str(INVENTORY / "secrets.vault.yml")],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.fail(f"cannot open the {env} vault file (ansible-vault exit {done.returncode})", pytrace=False)
-    data = yaml.safe_load(done.stdout)["hardgate_vault_secrets"]
-    values = {str(k): str(v) for k, v in data.items()}
-    hide_secrets(values.values())
-    return values
+    pass_file = Path(os.environ.get("HARDGATE_VAULT_PASSWORD_FILE", str(default_pass)))
+    return read_vault(INVENTORY / "secrets.vault.yml", env, pass_file)
 
 
 def sql(host: Any, query: str) -> list[list[str]]:

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -40,23 +38,13 @@ def hosts() -> dict[str, lab.LabHost]:
 
 
 @pytest.fixture(scope="session")
-def env_secrets(hide_secrets: Callable[[Iterable[str]], None]) -> Callable[[str], dict[str, str]]:
+def env_secrets(read_vault: Callable[[Path, str, Path], dict[str, str]]) -> Callable[[str], dict[str, str]]:
     """env -> that environment's secrets, from its vault file with its own vault id."""
     cache: dict[str, dict[str, str]] = {}
 
     def load(env: str) -> dict[str, str]:
         if env not in cache:
-            vault_file = lab.INVENTORIES / env / "secrets.vault.yml"
-            done = subprocess.run(
-                [shutil.which("ansible-vault") or "ansible-vault", "view", "--vault-id",
-                 f"{env}@{lab.VAULT_DIR / f'{env}.pass'}", str(vault_file)],
-                capture_output=True, text=True, check=False,
-            )  # fmt: skip
-            if done.returncode != 0:
-                pytest.fail(f"cannot open the {env} vault file {vault_file}", pytrace=False)
-            values = {str(k): str(v) for k, v in yaml.safe_load(done.stdout)["hardgate_vault_secrets"].items()}
-            hide_secrets(values.values())
-            cache[env] = values
+            cache[env] = read_vault(lab.INVENTORIES / env / "secrets.vault.yml", env, lab.VAULT_DIR / f"{env}.pass")
         return cache[env]
 
     return load
