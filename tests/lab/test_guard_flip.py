@@ -12,6 +12,7 @@ Runs after test_separation.py (file order) and leaves prod-db as it found it.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import lab
 import pytest
@@ -70,15 +72,20 @@ def separation_results(inventories: Path, junit: Path) -> dict[str, str]:
 
 
 def remove_guards(copy: Path, env_secrets: Callable[[str], dict[str, str]]) -> None:
-    dev_net = yaml.safe_load((copy / "dev/group_vars/all.yml").read_text(encoding="utf-8"))["hardgate_app_networks"]
+    def load(path: Path) -> dict[str, Any]:
+        document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return document
+
+    dev_networks = load(copy / "dev/group_vars/all.yml")["hardgate_app_networks"]
     prod_vars = copy / "prod/group_vars"
-    with (prod_vars / "all.yml").open("a", encoding="utf-8") as all_vars:
-        all_vars.write(
-            f"\n# guard flip: dev's network and dev's CA\nhardgate_app_networks: {['198.18.0.48/28', *dev_net]}\n"
-        )
-        all_vars.write("pki_environment: dev\n")  # prod's certificates come from, and trust, dev's CA
-    mariadb = yaml.safe_load((prod_vars / "mariadb.yml").read_text(encoding="utf-8"))
-    mariadb["mariadb_hardening_client_hosts"] += ["198.18.0.16/255.255.255.240"]
+    prod_all = load(prod_vars / "all.yml")
+    prod_all["hardgate_app_networks"] += dev_networks  # pg_hba admits dev's clients
+    prod_all["pki_environment"] = "dev"  # prod's certificates come from, and trust, dev's CA
+    (prod_vars / "all.yml").write_text(yaml.safe_dump(prod_all), encoding="utf-8")
+    mariadb = load(prod_vars / "mariadb.yml")
+    mariadb["mariadb_hardening_client_hosts"] += [  # MariaDB account hosts take ip/netmask
+        f"{network.network_address}/{network.netmask}" for network in map(ipaddress.ip_network, dev_networks)
+    ]
     (prod_vars / "mariadb.yml").write_text(yaml.safe_dump(mariadb), encoding="utf-8")
     secrets = dict(env_secrets("prod"))
     for name in ("orders_app", "mysql_orders_app"):
