@@ -212,9 +212,7 @@ def load_inventories(inventories_dir: Path, root: Path | None = None) -> list[In
         raise ConfigError(f"{inventories_dir}: not a directory of inventories")
     root = root or inventories_dir.parent
     defaults = load_defaults(root)
-    folders = sorted(
-        p for p in inventories_dir.iterdir() if p.is_dir() and not p.name.startswith(".") and not is_inventory_set(p)
-    )
-    if not folders and not any(is_inventory_set(p) for p in inventories_dir.iterdir()):
+    entries = sorted(p for p in inventories_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not entries:
         raise ConfigError(f"{inventories_dir}: holds no inventory folders")
-    return [load_inventory(folder, root, defaults) for folder in folders]
+    return [load_inventory(folder, root, defaults) for folder in entries if not is_inventory_set(folder)]
