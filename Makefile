@@ -1,7 +1,8 @@
 # Hardgate: every set-up step lives here, so a fresh Debian 12 machine needs only `make demo` / `make test`.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
-PYTHON ?= python3
+## The venv's interpreter: the newest CPython >= 3.12 here (bandit parses the target with it), else python3.
+PYTHON ?= $(shell pipeline/find-python)
 VENV ?= .venv
 BIN := $(VENV)/bin
 HARDGATE := $(BIN)/hardgate
