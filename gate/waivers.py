@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
+from gate.configfile import load_yaml
 from gate.errors import ConfigError, UsageError
 from gate.findings import Finding, FindingState, normalise_path
 from gate.targets import matches_any
@@ -126,17 +126,6 @@ def _schema() -> dict[str, Any]:
     return loaded
 
 
-def _stringify_dates(value: Any) -> Any:
-    """YAML turns an unquoted 2026-12-31 into a date; the schema checks the ISO text either way."""
-    if isinstance(value, dt.date):
-        return value.isoformat()[:10]
-    if isinstance(value, dict):
-        return {key: _stringify_dates(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_stringify_dates(item) for item in value]
-    return value
-
-
 def _entry_label(document: Any, index: int) -> str:
     entry = document["waivers"][index]
     waiver_id = entry.get("id") if isinstance(entry, dict) else None
@@ -169,21 +158,9 @@ def _describe_error(document: Any, error: jsonschema.ValidationError) -> str:
 
 
 def _read(path: Path) -> tuple[bytes, Any]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: waiver file not found") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read waiver file: {exc.strerror or exc}") from None
-    try:
-        document = yaml.safe_load(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: waiver file is not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}: not valid YAML{where}") from None
-    return raw, _stringify_dates(document)
+    # Dates stay ISO text (configfile's loader has no timestamp resolver): the schema checks their
+    # shape and _build their calendar, so `expires: 2026-02-30` is a one-line error.
+    return load_yaml(path, "waiver")
 
 
 def _build(entry: dict[str, Any], label: str, source: Path) -> Waiver:
@@ -273,8 +250,18 @@ def apply_waivers(findings: Sequence[Finding], waivers: WaiverSet, environment: 
             result.append(finding)
             continue
         used[waiver.id] = used.get(waiver.id, 0) + 1
+        # Owner and expiry ride along in `extra` so reports (HTML, CycloneDX VEX) can name who accepted it until when.
+        accepted_by = (
+            ("waiver_owner", waiver.owner),
+            ("waiver_expires", waiver.expires.isoformat() if waiver.expires else ""),
+        )
         result.append(
-            finding.replace(state=FindingState.WAIVED, waiver_id=waiver.id, waiver_justification=waiver.justification)
+            finding.replace(
+                state=FindingState.WAIVED,
+                waiver_id=waiver.id,
+                waiver_justification=waiver.justification,
+                extra=(*finding.extra, *accepted_by),
+            )
         )
     expired = [w for w in applicable if w.expired(today)]
     unused = [w for w in live if w.id not in used]
