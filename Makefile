@@ -24,6 +24,8 @@ $(STAMP): pyproject.toml
 system-deps:
 	@command -v git >/dev/null && command -v openssl >/dev/null || { apt-get update -qq && apt-get install -y -qq git openssl; }
 	@command -v pass >/dev/null && command -v gpg >/dev/null || { apt-get update -qq && apt-get install -y -qq pass gnupg; }
+	@# chromium: the HTML report is rendered in a real headless browser (tests/test_reporters_html.py).
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get -o DPkg::Lock::Timeout=600 install -y chromium; }
 
 ## demo: the gate on the bundled vulnerable app, prod verdict first, then what dev would have done.
 ## Offline: pip-audit queries the small advisory set in examples/advisories, served on loopback.

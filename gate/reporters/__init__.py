@@ -6,6 +6,7 @@ from gate.errors import UsageError
 from gate.reporters.base import Reporter
 from gate.reporters.github import GithubReporter
 from gate.reporters.gitlab import GitlabReporter
+from gate.reporters.html import HtmlReporter
 from gate.reporters.json_report import JsonReporter
 from gate.reporters.junit import JunitReporter
 from gate.reporters.markdown import MarkdownReporter
@@ -22,6 +23,7 @@ REPORTERS: dict[str, type[Reporter]] = {
         MarkdownReporter,
         GitlabReporter,
         GithubReporter,
+        HtmlReporter,
     )
 }
 
