@@ -58,7 +58,9 @@ HARDGATE_VAULT_DIR ?= $(HOME)/.config/hardgate/vault
 LOCAL_VAULT_PASS := $(HARDGATE_VAULT_DIR)/local.pass
 LOCAL_VAULT_FILE := inventories/local/secrets.vault.yml
 LOCAL_SECRETS := postgres_superuser orders_migrator orders_app orders_readonly postgresql_tls_key_passphrase \
-	mysql_orders_app mysql_orders_migrator mysql_orders_readonly
+	postgres_replication pgbackrest_repo_passphrase \
+	mysql_orders_app mysql_orders_migrator mysql_orders_readonly \
+	mariadb_encryption_keys:mariadb-keyfile mariadb_encryption_filekey mariadb_backup_age_identity:age-identity
 INFRA_LOGS := tests/infra/logs
 CONVERGE_LOCAL := $(BIN)/ansible-playbook -i inventories/local playbooks/site.yml -e env=local \
 	--vault-id local@$(LOCAL_VAULT_PASS)
