@@ -17,8 +17,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,7 +24,16 @@ from pathlib import Path
 from typing import Any
 
 from gate.findings import Finding, FindingState, Location, Severity
-from gate.scanners.base import RawOutput, ScanConfig, Scanner, ScanResult, ScanStatus, ScanTarget
+from gate.scanners.base import (
+    PROBE_TIMEOUT_S,
+    RawOutput,
+    ScanConfig,
+    Scanner,
+    ScanResult,
+    ScanStatus,
+    ScanTarget,
+    probe_version,
+)
 
 CACHE_FORMAT = 1
 CACHE_DIR_ENV = "HARDGATE_CACHE_DIR"
@@ -262,15 +269,18 @@ class CachingScanner(Scanner):
     def version(self) -> str:
         return self.inner.version()
 
+    def executable(self) -> str | None:
+        return self.inner.executable()
+
     def environment(self) -> dict[str, str]:
         return self.inner.environment()
 
-    def tool_version(self) -> str:
+    def tool_version(self, timeout_s: float = PROBE_TIMEOUT_S) -> str:
         """The tool's version, asked once per installed executable (a probe can take seconds) and remembered.
 
         The executable is identified by its resolved path, size and mtime, so an upgrade asks again.
         """
-        exe = shutil.which(self.inner.binary)
+        exe = self.inner.executable()
         if exe is None or type(self.inner).version is not Scanner.version:
             return self.inner.version()
         try:
@@ -281,26 +291,14 @@ class CachingScanner(Scanner):
         known = self.cache.tool_version(identity)
         if known:
             return known
-        try:
-            done = subprocess.run(
-                [exe, "--version"],
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=False,
-                env=self.inner.environment(),  # e.g. keeps semgrep from a network version check
-                stdin=subprocess.DEVNULL,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return ""
-        lines = (done.stdout or done.stderr).strip().splitlines()
-        version = lines[0].strip() if done.returncode == 0 and lines else ""
+        # e.g. the adapter's environment keeps semgrep from a network version check
+        version = probe_version(exe, self.inner.environment(), min(timeout_s, PROBE_TIMEOUT_S))
         if version:
             self.cache.remember_tool_version(identity, version)
         return version
 
     def options(self, config: ScanConfig) -> dict[str, str]:
-        exe = shutil.which(self.inner.binary)
+        exe = self.inner.executable()
         return {
             "adapter": f"{type(self.inner).__module__}.{type(self.inner).__qualname__}",
             "executable": os.path.realpath(exe) if exe else "",
@@ -316,7 +314,7 @@ class CachingScanner(Scanner):
         if not self.inner.applies(target):
             return self.inner.run(target, config)
         started = time.monotonic()
-        tool_version = self.tool_version()
+        tool_version = self.tool_version(config.timeout_s)
         if not tool_version:  # cannot tell which tool would run: never answer from the cache
             return self.inner.run(target, config)
         if getattr(self.inner, "cache_per_file", False):

@@ -45,6 +45,8 @@ def fake_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[n
     directory = tmp_path / "fake-bin"
     directory.mkdir()
     monkeypatch.setenv("PATH", f"{directory}{os.pathsep}{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    # The gate looks beside its own interpreter before PATH; this search order puts the fakes first.
+    monkeypatch.setenv("HARDGATE_SCANNER_PATH", f"{directory}{os.pathsep}{VENV_BIN}")
 
     def make(name: str, body: str) -> Path:
         path = directory / name
@@ -66,6 +68,7 @@ def path_without(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: igno
             if entry.name not in missing and not (directory / entry.name).exists():
                 (directory / entry.name).symlink_to(entry)
         monkeypatch.setenv("PATH", f"{directory}{os.pathsep}/usr/bin{os.pathsep}/bin")
+        monkeypatch.setenv("HARDGATE_SCANNER_PATH", os.environ["PATH"])  # not the venv beside the interpreter
 
     return make
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from gate.scanners.bandit import BanditScanner
 from gate.scanners.base import ScanStatus
 from gate.scanners.pip_audit import PipAuditScanner
 from gate.scanners.semgrep import SemgrepScanner
+
+VENV_BIN = Path(sys.executable).parent
 
 
 def scan(root: Path, environment: str = "prod", timeout_s: float = 120.0, policy_path: Path | None = None):  # type: ignore[no-untyped-def]
@@ -32,7 +35,8 @@ def test_missing_scanner_fails_closed(sqli_app: Path, path_without) -> None:  # 
     report = scan(sqli_app)
     assert report.verdict is Verdict.ERROR
     assert report.scanners[0].status is ScanStatus.FAILED
-    assert "bandit not found on PATH" in report.scanners[0].reason
+    assert "bandit not found in $HARDGATE_SCANNER_PATH" in report.scanners[0].reason
+    assert "pip install bandit" in report.scanners[0].reason  # the reason says how to fix it
 
 
 def test_crashing_scanner_fails_closed(sqli_app: Path, fake_bin) -> None:  # type: ignore[no-untyped-def]
@@ -104,3 +108,76 @@ def test_dev_can_warn_instead_of_failing(sqli_app: Path, fake_bin, tmp_path: Pat
 def test_staging_and_prod_always_fail_closed(sqli_app: Path, fake_bin, environment: str) -> None:  # type: ignore[no-untyped-def]
     fake_bin("bandit", "exit 2")
     assert scan(sqli_app, environment=environment).verdict is Verdict.ERROR
+
+
+def _alive(pid: int) -> bool:
+    """Whether pid is a live process (a zombie awaiting its reaper counts as gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return fields[0] != "Z"
+
+
+def _pid(path: Path) -> int:
+    return int(path.read_text(encoding="utf-8").split()[0])
+
+
+def test_a_hanging_version_probe_honours_the_timeout_and_leaves_no_child(  # type: ignore[no-untyped-def]
+    sqli_app: Path, fake_bin, tmp_path: Path
+) -> None:
+    pidfile = tmp_path / "probe-child.pid"
+    fake_bin(
+        "bandit",
+        f'if [ "$1" = "--version" ]; then sleep 300 & echo $! > {pidfile}; wait; fi\nexec {VENV_BIN / "bandit"} "$@"',
+    )
+    report = scan(sqli_app, timeout_s=2)
+    assert report.scanners[0].status is ScanStatus.OK  # the version is metadata; the scan itself ran
+    assert report.scanners[0].tool_version == ""
+    assert not _alive(_pid(pidfile)), "the probe's child survived the gate"
+
+
+def test_a_timeout_kills_the_scanners_whole_process_group(sqli_app: Path, fake_bin, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pidfile = tmp_path / "group.pid"
+    fake_bin("bandit", f"sleep 300 & echo $$ $! > {pidfile}; wait")
+    report = scan(sqli_app, timeout_s=1)
+    assert "timed out after 1s" in report.scanners[0].reason
+    leader, child = (int(p) for p in pidfile.read_text(encoding="utf-8").split())
+    survivors = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _in_group(int(p.name), leader)]
+    assert not survivors and not _alive(child)
+
+
+def _in_group(pid: int, pgid: int) -> bool:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return fields[0] != "Z" and int(fields[2]) == pgid
+
+
+def test_children_a_scanner_leaves_behind_do_not_survive_it(sqli_app: Path, fake_bin, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pidfile = tmp_path / "daemon.pid"
+    fake_bin("bandit", f'sleep 300 >/dev/null 2>&1 & echo $! > {pidfile}\n"{VENV_BIN / "bandit"}" "$@"')
+    report = scan(sqli_app)
+    assert report.scanners[0].status is ScanStatus.OK
+    assert not _alive(_pid(pidfile)), "a scanner's background child outlived the gate"
+
+
+def test_bandit_output_without_metrics_for_a_given_file_fails_closed(sqli_app: Path, fake_bin) -> None:  # type: ignore[no-untyped-def]
+    (sqli_app / "other.py").write_text("x = 1\n", encoding="utf-8")
+    fake_bin("bandit", """echo '{"results": [], "errors": [], "metrics": {"./db.py": {"loc": 5}, "_totals": {}}}'""")
+    report = scan(sqli_app)
+    assert report.verdict is Verdict.ERROR
+    assert "have no results or metrics, e.g. other.py" in report.scanners[0].reason
+
+
+def test_bandit_output_with_no_results_at_all_fails_closed(sqli_app: Path, fake_bin) -> None:  # type: ignore[no-untyped-def]
+    fake_bin("bandit", """echo '{"results": [], "errors": []}'""")
+    assert scan(sqli_app).verdict is Verdict.ERROR
+
+
+def test_semgrep_output_missing_a_given_file_from_paths_scanned_fails_closed(sqli_app: Path, fake_bin) -> None:  # type: ignore[no-untyped-def]
+    fake_bin("semgrep", """echo '{"version": "1.0", "results": [], "errors": [], "paths": {"scanned": []}}'""")
+    report = run_scan(ScanRequest(root=sqli_app, environment="prod", policy=load_policy(), scanners=[SemgrepScanner()]))
+    assert report.verdict is Verdict.ERROR
+    assert "missing from paths.scanned, e.g. db.py" in report.scanners[0].reason

@@ -10,6 +10,15 @@ from gate.scanners.severity import bandit_severity
 from gate.scanners.source import has_marker, read_lines, snippet
 
 
+def unanalysed_files(data: object, given: tuple[str, ...]) -> list[str]:
+    """The files bandit was given that its `metrics` (one entry per analysed file) do not mention."""
+    metrics = data.get("metrics") if isinstance(data, dict) else None
+    if not isinstance(metrics, dict):
+        return list(given)
+    seen = {normalise_path(str(name)) for name in metrics if name != "_totals"}
+    return [path for path in given if normalise_path(path) not in seen]
+
+
 class BanditScanner(Scanner):
     name = "bandit"
     binary = "bandit"
@@ -36,6 +45,15 @@ class BanditScanner(Scanner):
             errors = data.get("errors", [])
         except (ValueError, KeyError, TypeError):
             return ScanResult(self.name, ScanStatus.FAILED, reason="output is not bandit JSON")
+        unread = unanalysed_files(data, target.python_files)
+        if unread:
+            # bandit skips some paths silently (its default excludes, a file it cannot open):
+            # a file it was given but has no metrics for was never checked.
+            return ScanResult(
+                self.name,
+                ScanStatus.FAILED,
+                reason=f"{len(unread)} file(s) given to bandit have no results or metrics, e.g. {unread[0]}",
+            )
         if errors:
             first = errors[0]
             return ScanResult(

@@ -9,6 +9,8 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
+import threading
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -31,6 +33,8 @@ class ScanTarget:
     files: tuple[str, ...]
     python_files: tuple[str, ...]
     manifests: tuple[str, ...]
+    # (path, why) for files found but handed to no scanner: too large, not a regular file.
+    unscanned: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class ScanConfig:
     osv_url: str | None = None
     unknown_severity: Severity = Severity.HIGH
     work_dir: Path | None = None  # a private temp folder for this scan
+    max_file_bytes: int = 1_000_000  # files above this were left out of the target (see gate/targets.py)
 
 
 @dataclass(frozen=True)
@@ -95,26 +100,28 @@ class Scanner(ABC):
 
     def version(self) -> str:
         """The tool's version, or empty when it cannot be asked."""
-        exe = shutil.which(self.binary)
-        if exe is None:
-            return ""
-        try:
-            done = subprocess.run(
-                [exe, "--version"], capture_output=True, text=True, timeout=60, check=False, env=self.environment()
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return ""
-        lines = (done.stdout or done.stderr).strip().splitlines()
-        return lines[0].strip() if lines else ""
+        exe = self.executable()
+        return probe_version(exe, self.environment(), PROBE_TIMEOUT_S) if exe else ""
+
+    def version_within(self, timeout_s: float) -> str:
+        """`version()`, with the built-in `--version` probe bounded by the scan's own timeout as well."""
+        if type(self).version is not Scanner.version:
+            return self.version()  # an adapter with its own way of knowing its version
+        exe = self.executable()
+        return probe_version(exe, self.environment(), min(timeout_s, PROBE_TIMEOUT_S)) if exe else ""
+
+    def executable(self) -> str | None:
+        """The tool's absolute path, searched in `scanner_search_path()` order; None when it is nowhere."""
+        return find_executable(self.binary) if self.binary else None
 
     def run(self, target: ScanTarget, config: ScanConfig) -> ScanResult:
         """Run the tool as a subprocess; every way it can go wrong becomes a `failed` result."""
         started = time.monotonic()
         if not self.applies(target):
             return ScanResult(self.name, ScanStatus.SKIPPED, reason="nothing to scan")
-        exe = shutil.which(self.binary)
+        exe = self.executable()
         if exe is None:
-            return ScanResult(self.name, ScanStatus.FAILED, reason=f"{self.binary} not found on PATH")
+            return ScanResult(self.name, ScanStatus.FAILED, reason=not_found_reason(self.binary))
         argv = self.command(target, config)
         argv[0] = os.path.abspath(exe)
         try:
@@ -131,7 +138,7 @@ class Scanner(ABC):
         result = self.parse(raw, target, config)
         return dataclasses.replace(
             result,
-            tool_version=result.tool_version or self.version(),
+            tool_version=result.tool_version or self.version_within(config.timeout_s),
             duration_s=time.monotonic() - started,
         )
 
@@ -148,8 +155,79 @@ def first_line(text: str, limit: int = 200) -> str:
     return ""
 
 
+#: A `--version` probe never waits longer than this, nor longer than the scan's --timeout.
+PROBE_TIMEOUT_S = 30.0
+#: After a group is killed, how long to wait for its pipes to close (a grandchild may have left the group).
+_DRAIN_S = 5.0
+#: Where to look for scanners instead of the default order (os.pathsep-separated folders).
+SCANNER_PATH_ENV = "HARDGATE_SCANNER_PATH"
+
+_live_groups: set[int] = set()
+_live_lock = threading.Lock()
+
+
+def scanner_search_path() -> list[str]:
+    """Folders searched for scanner executables, in order.
+
+    The gate's own interpreter's folder comes first: a virtualenv's `bin/` holds the scanner versions
+    installed with the gate, and `.venv/bin/hardgate` run by its full path has no venv on PATH.
+    `$HARDGATE_SCANNER_PATH`, when set, replaces the whole order.
+    """
+    override = os.environ.get(SCANNER_PATH_ENV)
+    if override:
+        return [d for d in override.split(os.pathsep) if d]
+    beside = str(Path(sys.executable).parent)  # not resolved: a venv's python is a symlink out of the venv
+    return [beside, *(d for d in os.environ.get("PATH", "").split(os.pathsep) if d and d != beside)]
+
+
+def find_executable(binary: str) -> str | None:
+    exe = shutil.which(binary, path=os.pathsep.join(scanner_search_path()))
+    return os.path.abspath(exe) if exe else None
+
+
+def not_found_reason(binary: str) -> str:
+    """Why a scanner is missing, where the gate looked, and how to fix it."""
+    if os.environ.get(SCANNER_PATH_ENV):
+        where = f"in ${SCANNER_PATH_ENV} ({os.environ[SCANNER_PATH_ENV]})"
+    else:
+        where = f"beside the gate's interpreter ({Path(sys.executable).parent}) nor on PATH"
+    return (
+        f"{binary} not found {where}; install it into the gate's environment "
+        f"({Path(sys.executable).parent / 'pip'} install {binary}), or put it on PATH"
+    )
+
+
+def probe_version(exe: str, env: dict[str, str], timeout_s: float) -> str:
+    """The first line of `exe --version`; empty when it fails or outlives timeout_s (its group is then killed)."""
+    try:
+        raw = run_process([exe, "--version"], cwd=Path.cwd(), timeout_s=timeout_s, env=env)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    if raw.exit_code != 0:
+        return ""
+    return first_line(raw.stdout or raw.stderr)
+
+
+def kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def kill_live_groups() -> int:
+    """Kill every scanner process group still running (the watchdog, and the gate's exit); returns how many."""
+    with _live_lock:
+        groups = list(_live_groups)
+        _live_groups.clear()
+    for pgid in groups:
+        kill_group(pgid)
+    return len(groups)
+
+
 def run_process(argv: list[str], *, cwd: Path, timeout_s: float, env: dict[str, str]) -> RawOutput:
-    """Run argv in its own process group so a timeout kills the tool and every child it spawned."""
+    """Run argv in its own session (so its own process group); on timeout the whole group is killed.
+
+    The group is registered while it runs, so the watchdog and the gate's exit can kill it too.
+    """
     with subprocess.Popen(
         argv,
         cwd=cwd,
@@ -159,13 +237,23 @@ def run_process(argv: list[str], *, cwd: Path, timeout_s: float, env: dict[str, 
         env=env,
         start_new_session=True,
     ) as process:
+        with _live_lock:
+            _live_groups.add(process.pid)
         try:
             stdout, stderr = process.communicate(timeout=timeout_s)
         except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
+            kill_group(process.pid)
+            try:
+                process.communicate(timeout=_DRAIN_S)
+            except subprocess.TimeoutExpired:
+                # A grandchild that left the group still holds the pipes: stop reading, the tool is dead.
+                process.kill()
             raise
+        finally:
+            # Children the tool left behind in its group (daemons, workers) die with it.
+            kill_group(process.pid)
+            with _live_lock:
+                _live_groups.discard(process.pid)
     return RawOutput(
         stdout.decode("utf-8", errors="replace"), stderr.decode("utf-8", errors="replace"), process.returncode
     )

@@ -28,6 +28,16 @@ def cwe_ids(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(v.split(":", 1)[0].strip() for v in values if v.upper().startswith("CWE-"))
 
 
+def unscanned_targets(data: dict[str, Any], given: tuple[str, ...]) -> list[str]:
+    """The files semgrep was given that its `paths.scanned` does not list."""
+    paths = data.get("paths")
+    scanned = paths.get("scanned") if isinstance(paths, dict) else None
+    if not isinstance(scanned, list):
+        return list(given)
+    seen = {normalise_path(str(path)) for path in scanned}
+    return [path for path in given if normalise_path(path) not in seen]
+
+
 class SemgrepScanner(Scanner):
     name = "semgrep"
     binary = "semgrep"
@@ -58,6 +68,9 @@ class SemgrepScanner(Scanner):
             "--quiet",
             "--timeout",
             str(max(1, int(config.timeout_s))),
+            # The gate already left out larger files (as findings); semgrep must not skip any it is given.
+            "--max-target-bytes",
+            str(config.max_file_bytes + 1),
             "--",
             *self.targets(target),
         ]
@@ -90,6 +103,15 @@ class SemgrepScanner(Scanner):
             )
         if raw.exit_code not in (0, 1):
             return ScanResult(self.name, ScanStatus.FAILED, reason=f"exit {raw.exit_code}: {first_line(raw.stderr)}")
+        unread = unscanned_targets(data, self.targets(target))
+        if unread:
+            # semgrep skips files silently (size, .semgrepignore, unknown language): it must list every target.
+            return ScanResult(
+                self.name,
+                ScanStatus.FAILED,
+                reason=f"{len(unread)} file(s) given to semgrep are missing from paths.scanned, e.g. {unread[0]}",
+                tool_version=version,
+            )
         findings: list[Finding] = []
         suppressed: list[Finding] = []
         try:
