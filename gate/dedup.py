@@ -27,9 +27,11 @@ def same_code_issue(a: Finding, b: Finding) -> bool:
 
 
 def same_dependency_issue(a: Finding, b: Finding) -> bool:
+    """Same pin, overlapping advisory ids, and the same place: a pin written in two manifests is two findings."""
     return (
         a.is_dependency
         and b.is_dependency
+        and (a.location.path if a.location else None) == (b.location.path if b.location else None)
         and (a.package or "").lower() == (b.package or "").lower()
         and a.version == b.version
         and bool(a.vuln_ids & b.vuln_ids)
