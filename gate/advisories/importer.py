@@ -192,6 +192,12 @@ def import_records(
                     _apply(connection, existing, record, summary)
             if summary.total == 0:
                 raise ConfigError(f"{source}: no OSV record files (*.json, *.yaml) found; nothing imported")
+            if len(summary.invalid) == summary.total:
+                # Exit 0 with nothing stored would let a broken download feed an empty store to every scan.
+                raise ConfigError(
+                    f"{source}: all {summary.total} record file(s) are invalid, first: {summary.invalid[0]}; "
+                    "nothing imported"
+                )
             if strict and summary.invalid:
                 raise ConfigError(
                     f"{source}: {len(summary.invalid)} invalid record(s), first: {summary.invalid[0]}; "

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from gate.advisories.server import running_server
 from gate.advisories.store import AdvisoryStore, default_store_path
+from gate.errors import ConfigError
 from gate.findings import Finding
 from gate.scanners.base import ScanResult, ScanStatus
 from gate.scanners.pip_audit import UNKNOWN_SEVERITY_MARK
@@ -33,6 +34,12 @@ def advisory_service(store_path: Path | None, osv_url: str | None) -> Iterator[t
         yield osv_url, None
         return
     store = AdvisoryStore(store_path)
+    if store.count() == 0:
+        # An empty store answers "no vulnerability" for every pin: that would pass without checking anything.
+        store.close()
+        raise ConfigError(
+            f"advisory store {store_path} holds no records; import some with `hardgate advisories import`"
+        )
     try:
         if osv_url is not None:
             yield osv_url, store
