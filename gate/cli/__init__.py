@@ -56,5 +56,9 @@ def _register() -> None:
     main.add_command(envcheck.envcheck)
     main.add_command(secrets.secrets)
 
+    from gate.cli import doctor
+
+    main.add_command(doctor.doctor)
+
 
 _register()
