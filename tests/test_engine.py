@@ -144,4 +144,4 @@ def test_scanners_are_found_beside_the_gates_interpreter_without_path(sqli_app: 
     states = {s["tool"]: (s["status"], s["reason"]) for s in report["scanners"]}
     assert states["bandit"][0] == "ok", states
     assert states["semgrep"][0] == "ok", states
-    assert done.returncode == 1  # the fixture's SQL injection blocks: the scanners really ran
+    assert any("bandit" in f["sources"] for f in report["findings"])  # the fixture's SQL injection: bandit ran

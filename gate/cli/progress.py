@@ -1,8 +1,10 @@
-"""Scanner progress on stderr: a live table on a terminal, one plain line per state change in a pipe."""
+"""Scanner progress on stderr: a live table on a terminal; in a pipe, one plain line per state change
+and a heartbeat line while scanners run, so a CI job never looks hung (and is not killed for silence)."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -13,6 +15,10 @@ from rich.live import Live
 from rich.table import Table
 
 from gate.engine import ProgressCallback
+
+#: Seconds between heartbeat lines outside a terminal; $HARDGATE_HEARTBEAT_S overrides it.
+HEARTBEAT_S = 30.0
+HEARTBEAT_ENV = "HARDGATE_HEARTBEAT_S"
 
 _STYLE = {"running": "yellow", "ok": "green", "failed": "bold red", "skipped": "dim"}
 
@@ -43,17 +49,64 @@ class _LiveTable:
         return table
 
 
+def heartbeat_interval() -> float:
+    text = os.environ.get(HEARTBEAT_ENV, "").strip()
+    try:
+        return max(0.1, float(text)) if text else HEARTBEAT_S
+    except ValueError:
+        return HEARTBEAT_S
+
+
+class _Heartbeat:
+    """Plain progress: a line per state change, and every `interval` seconds the scanners still running."""
+
+    def __init__(self, stream: TextIO, interval: float) -> None:
+        self._stream = stream
+        self._interval = interval
+        self._lock = threading.Lock()
+        self._running: dict[str, float] = {}  # name -> monotonic start
+        self._started = time.monotonic()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="hardgate-heartbeat", daemon=True)
+
+    def _write(self, line: str) -> None:
+        with self._lock:
+            self._stream.write(line + "\n")
+            self._stream.flush()
+
+    def update(self, name: str, state: str, elapsed: float) -> None:
+        with self._lock:
+            if state == "running":
+                self._running[name] = time.monotonic()
+            else:
+                self._running.pop(name, None)
+        self._write(f"[{elapsed:6.1f}s] {name}: {state}")
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._interval):
+            now = time.monotonic()
+            with self._lock:
+                running = sorted(self._running.items())
+            if running:
+                still = ", ".join(f"{name} ({now - since:.0f}s)" for name, since in running)
+                self._write(f"[{now - self._started:6.1f}s] still running: {still}")
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self._interval + 1)
+
+
 @contextlib.contextmanager
-def progress_display(stream: TextIO) -> Iterator[ProgressCallback]:
+def progress_display(stream: TextIO, heartbeat_s: float | None = None) -> Iterator[ProgressCallback]:
     if stream.isatty():
         table = _LiveTable()
         console = Console(file=stream)
         with Live(table, console=console, refresh_per_second=8, transient=False):
             yield table.update
         return
-
-    def plain(name: str, state: str, elapsed: float) -> None:
-        stream.write(f"[{elapsed:6.1f}s] {name}: {state}\n")
-        stream.flush()
-
-    yield plain
+    with _Heartbeat(stream, heartbeat_s if heartbeat_s is not None else heartbeat_interval()) as heartbeat:
+        yield heartbeat.update
