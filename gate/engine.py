@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
+import signal
 import tempfile
 import threading
 import time
@@ -256,6 +257,24 @@ def decide(
 
 
 @contextlib.contextmanager
+def _terminated_cleanly() -> Iterator[None]:
+    """While scanners run, SIGTERM (a cancelled CI job) unwinds the scan so its `finally` kills every
+    scanner process group: they run in sessions of their own and would not receive the signal."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; an embedding caller keeps its own
+        return
+
+    def terminate(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
 def _work_dir() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="hardgate-") as name:
         yield Path(name)
@@ -274,7 +293,14 @@ def run_scan(request: ScanRequest) -> Report:
     osv_url = request.osv_url or policy.osv_url
     store_path = choose_store(request.advisories_store, policy.advisories_store, osv_url)
     try:
-        with _work_dir() as work_dir, advisory_service(store_path, osv_url) as (service_url, store):
+        with (
+            _terminated_cleanly(),
+            _work_dir() as work_dir,
+            advisory_service(store_path, osv_url) as (
+                service_url,
+                store,
+            ),
+        ):
             config = ScanConfig(
                 rules_dir=rules_dir(),
                 timeout_s=policy.timeout_s or request.timeout_s,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -181,3 +184,27 @@ def test_semgrep_output_missing_a_given_file_from_paths_scanned_fails_closed(sql
     report = run_scan(ScanRequest(root=sqli_app, environment="prod", policy=load_policy(), scanners=[SemgrepScanner()]))
     assert report.verdict is Verdict.ERROR
     assert "missing from paths.scanned, e.g. db.py" in report.scanners[0].reason
+
+
+def test_a_terminated_gate_takes_its_scanners_with_it(sqli_app: Path, fake_bin, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pidfile = tmp_path / "scanner.pid"
+    fake_bin(
+        "bandit", f'if [ "$1" = "--version" ]; then echo "bandit 0"; exit 0; fi\nsleep 300 & echo $! > {pidfile}; wait'
+    )
+    gate = subprocess.Popen(
+        [str(VENV_BIN / "hardgate"), "scan", str(sqli_app), "--no-cache", "--timeout", "600", "--format", "json"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        pause = threading.Event()
+        for _ in range(1200):  # bandit starts within seconds; this only bounds the wait
+            if pidfile.exists() and pidfile.read_text().strip():
+                break
+            pause.wait(0.1)
+        child = _pid(pidfile)
+        gate.send_signal(signal.SIGTERM)
+        assert gate.wait(timeout=120) == 128 + signal.SIGTERM
+    finally:
+        gate.kill()
+    assert not _alive(child), "a scanner outlived the terminated gate"
