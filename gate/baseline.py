@@ -11,11 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gate.configfile import read_bytes
 from gate.errors import ConfigError
 from gate.findings import FINGERPRINT_VERSION, Finding, FindingState
 
 BASELINE_SCHEMA = "hardgate-baseline"
 BASELINE_VERSION = 1
+# A count is how many identical findings one codebase holds: thousands is already absurd. The bound
+# keeps a corrupt or hostile file (10**20) from becoming an OverflowError or MemoryError later.
+MAX_COUNT = 100_000
+MAX_TOTAL = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -67,15 +72,10 @@ def _malformed(path: Path, detail: str) -> ConfigError:
 
 def load_baseline(path: Path) -> Baseline:
     """Read a baseline file; ConfigError when it is missing or malformed."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: baseline file not found") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read baseline file: {exc.strerror or exc}") from None
+    raw = read_bytes(path, "baseline")
     try:
         document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise _malformed(path, "not JSON") from None
     if not isinstance(document, dict) or document.get("schema") != BASELINE_SCHEMA:
         raise _malformed(path, f'expected "schema": "{BASELINE_SCHEMA}"')
@@ -90,10 +90,12 @@ def load_baseline(path: Path) -> Baseline:
     labels: dict[str, str] = {}
     for fingerprint, entry in entries.items():
         count = entry.get("count") if isinstance(entry, dict) else None
-        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-            raise _malformed(path, f"fingerprints.{fingerprint}.count: expected a positive integer")
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_COUNT:
+            raise _malformed(path, f"fingerprints.{fingerprint}.count: expected a positive integer up to {MAX_COUNT}")
         counts[fingerprint] = count
         labels[fingerprint] = str(entry.get("label", ""))
+    if sum(counts.values()) > MAX_TOTAL:
+        raise _malformed(path, f"fingerprints: counts add up to more than {MAX_TOTAL} findings")
     return Baseline(str(path), "sha256:" + hashlib.sha256(raw).hexdigest(), counts, labels)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 from collections.abc import Sequence
@@ -12,13 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
+from gate.configfile import load_yaml, parse_yaml_text
+from gate.environments import ENVIRONMENTS, canonical_environment
 from gate.errors import ConfigError, UsageError
 from gate.findings import Finding, FindingState, Severity
 
-ENVIRONMENTS = ("dev", "staging", "prod")
 EMBEDDED = "embedded defaults"
+#: Where a target keeps its gate policy, first match wins; every command (scan, baseline create,
+#: policy show, envcheck) looks here when no --policy is given. A bare `policy.yml` is not among
+#: them: too common a name for a file that silently changes what blocks a release.
+POLICY_FILES = ("hardgate-policy.yml", ".hardgate/policy.yml")
+
 
 
 @dataclass(frozen=True)
@@ -55,10 +61,40 @@ class Policy:
     document: dict[str, Any]
     environments: dict[str, EnvironmentPolicy]
 
+    def with_excludes(self, name: str, paths: Sequence[str]) -> Policy:
+        """This policy with command-line `--exclude` globs added to one environment's exclude_paths.
+
+        Only dev may be loosened from the command line: in staging and prod an exclusion that
+        hides a blocking finding must be in the reviewed, strictness-checked policy file.
+        """
+        if not paths:
+            return self
+        section = canonical_environment(name)
+        if section != "dev":
+            raise UsageError(
+                f"--exclude is refused in {section}: a command-line option may not loosen its policy; "
+                f"add the paths to environments.{section}.exclude_paths in the policy file instead"
+            )
+        document = copy.deepcopy(self.document)
+        merged = [*document["environments"][section].get("exclude_paths", []), *paths]
+        document["environments"][section]["exclude_paths"] = merged
+        environments = dict(self.environments)
+        environments[section] = dataclasses.replace(environments[section], exclude_paths=tuple(merged))
+        return Policy(
+            source=f"{self.source} + --exclude {' '.join(paths)}",
+            digest="sha256:" + hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest(),
+            document=document,
+            environments=environments,
+        )
+
     def for_environment(self, name: str) -> EnvironmentPolicy:
-        if name not in self.environments:
-            raise UsageError(f"unknown environment {name!r}; expected one of: {', '.join(ENVIRONMENTS)}")
-        return self.environments[name]
+        """The section for `name` (an alias such as local resolves to its environment); UsageError if unknown."""
+        return self.environments[canonical_environment(name)]
+
+
+def find_policy(root: Path) -> Path | None:
+    """The policy file kept at the target's root, if any."""
+    return next((root / name for name in POLICY_FILES if (root / name).is_file()), None)
 
 
 def _schema() -> dict[str, Any]:
@@ -69,7 +105,7 @@ def _schema() -> dict[str, Any]:
 
 def _embedded_document() -> dict[str, Any]:
     text = resources.files("gate").joinpath("defaults/policy.yml").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = yaml.safe_load(text)
+    loaded: dict[str, Any] = parse_yaml_text(text, EMBEDDED)
     return loaded
 
 
@@ -93,18 +129,7 @@ def _key_path(error: jsonschema.ValidationError) -> str:
 
 
 def _read_user_policy(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: policy file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read policy file: {getattr(exc, 'strerror', None) or exc}") from None
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}: not valid YAML{where}") from None
+    _, document = load_yaml(path, "policy")
     if not isinstance(document, dict):
         raise ConfigError(f"{path}: (top level): expected a mapping with 'version' and 'environments'")
     return document

@@ -14,13 +14,13 @@ from typing import Any
 import jsonschema
 
 from gate.configfile import load_yaml
-from gate.errors import ConfigError, UsageError
+from gate.environments import ALIASES, canonical_environment
+from gate.errors import ConfigError
 from gate.findings import Finding, FindingState, normalise_path
 from gate.targets import matches_any
 
-ENVIRONMENTS = ("dev", "staging", "prod")
-#: `local` is an alias of `dev`: a waiver for one applies to the other.
-ENVIRONMENT_ALIASES = {"local": "dev"}
+#: `local` is an alias of `dev` (gate/environments.py): a waiver for one applies to the other.
+ENVIRONMENT_ALIASES = ALIASES
 EXPIRY_WARNING_DAYS = 14
 
 _EXPECTED = {
@@ -107,13 +107,6 @@ class WaiverOutcome:
     used: tuple[str, ...] = ()
     expired: tuple[str, ...] = ()
     unused: tuple[str, ...] = ()
-
-
-def canonical_environment(name: str) -> str:
-    canonical = ENVIRONMENT_ALIASES.get(name, name)
-    if canonical not in ENVIRONMENTS:
-        raise UsageError(f"unknown environment {name!r}; expected one of: dev (or local), staging, prod")
-    return canonical
 
 
 def empty_waivers() -> WaiverSet:

@@ -216,3 +216,18 @@ def test_blank_lines_above_keep_baselined_findings_baselined(baselined_app: tupl
     code, summary = gate_scan(app, tmp_path, "--baseline", str(baseline))
     assert code == 0
     assert summary["open"] == 0
+
+
+@pytest.mark.parametrize("count", [10**20, 10**9])
+def test_absurd_baseline_count_is_a_config_error_not_an_overflow(tmp_path: Path, count: int) -> None:
+    # 10**20 used to raise OverflowError and 10**9 MemoryError when the baseline was applied.
+    path = tmp_path / "baseline.json"
+    document = {
+        "schema": "hardgate-baseline",
+        "version": 1,
+        "fingerprint_version": "v1",
+        "fingerprints": {"v1:" + "a" * 64: {"count": count, "label": "B608 app/db.py:2"}},
+    }
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(ConfigError, match="count: expected a positive integer up to"):
+        load_baseline(path)

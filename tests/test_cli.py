@@ -132,3 +132,93 @@ def test_policy_check_and_show(tmp_path: Path) -> None:
     assert checked.returncode == 0 and "policy OK" in checked.stdout
     shown = hardgate("policy", "show", "--env", "prod", "--policy", str(policy))
     assert shown.returncode == 0 and "low: 5" in shown.stdout and "block_on: medium" in shown.stdout
+
+
+# --- issue 14: bad input before any scanner runs, environments, options that may not loosen prod ------
+
+
+def test_unwritable_output_exits_2_before_any_scanner_runs(sqli_app: Path, tmp_path: Path) -> None:
+    # One stderr line and no progress line: the path is checked before the scan, not after it.
+    missing = tmp_path / "no-such-dir" / "r.json"
+    assert_one_line_error(
+        hardgate("scan", str(sqli_app), "--format", "json", "--output", str(missing)), 2, "does not exist"
+    )
+    assert_one_line_error(
+        hardgate("scan", str(sqli_app), "--format", "json", "--output", str(tmp_path)), 2, "is a directory"
+    )
+    assert_one_line_error(hardgate("scan", str(sqli_app), "--record", str(missing)), 2, "--record")
+    assert_one_line_error(hardgate("baseline", "create", str(sqli_app), "-o", str(missing)), 2, "does not exist")
+
+
+def test_verify_decision_with_unknown_environment_exits_2(tmp_path: Path) -> None:
+    record, key = tmp_path / "d.json", tmp_path / "k.pub"
+    record.write_text("{}")
+    key.write_text("x")
+    assert_one_line_error(
+        hardgate("verify-decision", str(record), "--pubkey", str(key), "--env", "qa", "--commit", "0" * 40),
+        2,
+        "unknown environment 'qa'",
+    )
+
+
+def test_recursive_anchor_in_an_inventory_exits_2(tmp_path: Path) -> None:
+    group_vars = tmp_path / "inventories" / "prod" / "group_vars"
+    group_vars.mkdir(parents=True)
+    (group_vars.parent / "hosts.yml").write_text("all:\n  hosts:\n    db1: {}\n", encoding="utf-8")
+    (group_vars / "all.yml").write_text("a: &x\n  - b\n  - *x\n", encoding="utf-8")
+    assert_one_line_error(hardgate("envcheck", str(tmp_path / "inventories")), 2, "recursive YAML anchor")
+
+
+def test_local_is_dev_for_every_command(tmp_path: Path) -> None:
+    shown = hardgate("policy", "show", "--env", "local", str(tmp_path))
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("# effective policy for dev")
+    assert_one_line_error(hardgate("policy", "show", "--env", "qa"), 2, "dev (or local), staging or prod")
+
+
+def test_policy_at_the_target_root_is_found_by_every_command(tmp_path: Path) -> None:
+    (tmp_path / "hardgate-policy.yml").write_text(
+        "version: 1\nenvironments:\n  dev:\n    exclude_paths: [generated/**]\n", encoding="utf-8"
+    )
+    shown = hardgate("policy", "show", "--env", "dev", str(tmp_path))
+    assert shown.returncode == 0, shown.stderr
+    assert f"source: {tmp_path / 'hardgate-policy.yml'}" in shown.stdout
+    assert "generated/**" in shown.stdout
+    # scan and baseline create read the same file: a broken one stops both before any scanner runs.
+    (tmp_path / "hardgate-policy.yml").write_text("version: 1\nenvironments: [\n", encoding="utf-8")
+    assert_one_line_error(hardgate("scan", str(tmp_path)), 2, "hardgate-policy.yml: not valid YAML")
+    assert_one_line_error(
+        hardgate("baseline", "create", str(tmp_path), "-o", str(tmp_path / "b.json")),
+        2,
+        "hardgate-policy.yml: not valid YAML",
+    )
+
+
+def test_exclude_on_the_command_line_cannot_loosen_prod(sqli_app: Path) -> None:
+    for environment in ("prod", "staging"):
+        assert_one_line_error(
+            hardgate("scan", str(sqli_app), "--env", environment, "--exclude", "db.py"),
+            2,
+            f"--exclude is refused in {environment}",
+        )
+
+
+def test_exclude_in_dev_hides_the_path(sqli_app: Path) -> None:
+    (sqli_app / "generated").mkdir()
+    (sqli_app / "db.py").rename(sqli_app / "generated" / "db.py")
+    (sqli_app / "app.py").write_text("def add(a: int, b: int) -> int:\n    return a + b\n", encoding="utf-8")
+    done = hardgate("scan", str(sqli_app), "--env", "dev", "--exclude", "generated/**", "--format", "json", "--quiet")
+    assert done.returncode == 0, done.stdout
+    assert done.stderr == ""  # --quiet: no progress lines
+    report = json.loads(done.stdout)
+    assert report["findings"] == []
+    assert report["policy_source"].endswith("+ --exclude generated/**")
+
+
+def test_help_lists_the_formats_and_quiet_verbose_contradict(sqli_app: Path) -> None:
+    from gate.reporters import REPORTERS
+
+    shown = hardgate("scan", "--help")
+    for name in REPORTERS:
+        assert name in shown.stdout
+    assert_one_line_error(hardgate("scan", str(sqli_app), "-q", "-v"), 2, "--quiet and --verbose")

@@ -118,3 +118,49 @@ def test_max_counts_block_beyond_the_limit(tmp_path: Path) -> None:
     result = evaluate(lows, dev)
     assert all(f.blocking for f in result.findings)
     assert "more than the maximum of 1" in result.reasons[0]
+
+
+# --- bad input is one ConfigError line, never a traceback (issue 14) ---------------------------------
+
+
+def test_unquoted_impossible_date_is_a_config_error(tmp_path: Path) -> None:
+    # YAML's timestamp resolver would raise ValueError on 2026-02-30 while parsing.
+    path = write(tmp_path, "version: 1\nenvironments:\n  prod:\n    advisories:\n      max_age_days: 2026-02-30\n")
+    with pytest.raises(ConfigError, match=r"environments\.prod\.advisories\.max_age_days"):
+        load_policy(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("version: 1\nenvironments: &e\n  prod: *e\n", "recursive YAML anchor"),
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+            "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+            "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
+            "aliases are expanded",
+        ),
+        ("version: 1\nx: " + "[" * 200 + "]" * 200 + "\n", "nested more than"),
+    ],
+)
+def test_hostile_yaml_shapes_are_config_errors(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ConfigError, match=expected):
+        load_policy(write(tmp_path, text))
+
+
+def test_local_is_an_alias_of_dev_and_qa_is_refused() -> None:
+    policy = load_policy()
+    assert policy.for_environment("local") is policy.for_environment("dev")
+    with pytest.raises(UsageError, match="dev \\(or local\\), staging or prod"):
+        policy.for_environment("qa")
+
+
+def test_command_line_excludes_loosen_dev_only() -> None:
+    policy = load_policy()
+    loosened = policy.with_excludes("dev", ("vendor/**",))
+    assert "vendor/**" in loosened.for_environment("dev").exclude_paths
+    assert loosened.digest != policy.digest  # the decision record shows the policy was changed
+    for environment in ("staging", "prod"):
+        with pytest.raises(UsageError, match=f"--exclude is refused in {environment}"):
+            policy.with_excludes(environment, ("vendor/**",))
+    assert policy.with_excludes("prod", ()) is policy

@@ -351,3 +351,31 @@ def test_scan_expired_waiver_no_longer_suppresses(sqli_app: Path, tmp_path: Path
     expired = fingerprint_waivers(sqli_app, tmp_path, dt.date.today() - dt.timedelta(days=1))
     done = hardgate("scan", str(sqli_app), "--env", "prod", "--no-cache", "--waivers", str(expired))
     assert done.exit_code == 1
+
+
+def test_unquoted_impossible_expiry_date_is_one_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "waivers.yml"
+    path.write_text(
+        "waivers:\n  - id: W-1\n    match: {rule: B608}\n    environments: [prod]\n    owner: team-db\n"
+        f"    justification: {JUSTIFICATION}\n    expires: 2026-02-30\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"waivers\[0\] \(id W-1\): expires: expected a date .*'2026-02-30'"):
+        load_waivers(path)
+    from gate.cli import main
+
+    done = CliRunner().invoke(main, ["waivers", "check", str(path)])
+    assert done.exit_code == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_unquoted_valid_expiry_date_still_loads(tmp_path: Path) -> None:
+    path = tmp_path / "waivers.yml"
+    path.write_text(
+        "waivers:\n  - id: W-1\n    match: {rule: B608}\n    environments: [local, prod]\n    owner: team-db\n"
+        f"    justification: {JUSTIFICATION}\n    expires: 2026-12-31\n",
+        encoding="utf-8",
+    )
+    (waiver,) = load_waivers(path).waivers
+    assert waiver.expires == dt.date(2026, 12, 31)
+    assert waiver.environments == frozenset({"dev", "prod"})

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import click
 
 from gate.baseline import create_baseline, write_baseline
+from gate.cache import ScanCache, default_cache_dir
+from gate.cli.options import check_outputs, environment_option, policy_for, quiet_or
 from gate.cli.progress import progress_display
 from gate.engine import ScanRequest, run_scan
-from gate.policy import load_policy
 from gate.report import Verdict
 
 
@@ -23,27 +22,48 @@ def baseline() -> None:
 @baseline.command("create")
 @click.argument("path", type=str)
 @click.option("-o", "--output", required=True, help="Where to write the baseline JSON.")
+@environment_option()
 @click.option(
-    "--env",
-    "environment",
-    default=lambda: os.environ.get("HARDGATE_ENV", "prod"),
-    show_default="prod",
-    help="Environment whose policy (exclusions, rule overrides) shapes the scan.",
+    "--policy",
+    "policy_file",
+    type=str,
+    help="Policy YAML over the embedded defaults (default: found in PATH, as `hardgate scan` does).",
 )
-@click.option("--policy", "policy_file", type=str, help="Policy YAML merged over the embedded defaults.")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=1), default=300.0, show_default=True)
 @click.option("--osv-url", help="OSV query URL for pip-audit (overrides the policy).")
+@click.option(
+    "--advisories",
+    "advisories_store",
+    type=str,
+    help="Offline OSV store to serve to pip-audit on loopback (see `hardgate advisories`).",
+)
+@click.option(
+    "--cache/--no-cache", "use_cache", default=True, show_default=True, help="Reuse unchanged scanner results."
+)
+@click.option("--cache-dir", type=str, help="Cache folder (default $HARDGATE_CACHE_DIR, $XDG_CACHE_HOME/hardgate).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
 def create(
-    path: str, output: str, environment: str, policy_file: str | None, timeout_s: float, osv_url: str | None
+    path: str,
+    output: str,
+    environment: str,
+    policy_file: str | None,
+    timeout_s: float,
+    osv_url: str | None,
+    advisories_store: str | None,
+    use_cache: bool,
+    cache_dir: str | None,
+    quiet: bool,
 ) -> int:
     """Scan PATH and write every finding's fingerprint to a baseline file.
 
     A scan with a failed scanner writes nothing and exits 3: a partial baseline would hide nothing
     today and silently miss what that scanner finds later.
     """
-    policy = load_policy(Path(policy_file) if policy_file else None)
+    policy = policy_for(policy_file, Path(path))
     policy.for_environment(environment)
-    with progress_display(sys.stderr) as on_progress:
+    check_outputs([("--output", output)])
+    cache = ScanCache(Path(cache_dir) if cache_dir else default_cache_dir()) if use_cache else None
+    with quiet_or(progress_display, quiet) as on_progress:
         report = run_scan(
             ScanRequest(
                 root=Path(path),
@@ -51,7 +71,9 @@ def create(
                 policy=policy,
                 timeout_s=timeout_s,
                 osv_url=osv_url,
+                advisories_store=Path(advisories_store) if advisories_store else None,
                 on_progress=on_progress,
+                cache=cache,
             )
         )
     failed = report.failed_scanners

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from gate.cli.options import environment_option
 from gate.decision import load_public_key, load_record, parse_duration, verify_record, write_keypair
 
 
@@ -22,7 +23,7 @@ def keygen(private_key: str, public_key: str) -> None:
 @click.command("verify-decision")
 @click.argument("record", type=str)
 @click.option("--pubkey", required=True, help="The gate's Ed25519 public key (PEM).")
-@click.option("--env", "environment", required=True, help="The environment being deployed to.")
+@environment_option(default_env=False)
 @click.option("--commit", required=True, help="The full git commit sha being deployed.")
 @click.option("--max-age", "max_age", default="24h", show_default=True, help="Oldest acceptable record: 30m, 24h, 7d.")
 @click.option("--allow-dirty", is_flag=True, help="Accept a record made from a work tree with uncommitted changes.")

@@ -10,10 +10,11 @@ from pathlib import Path
 import click
 
 from gate import __version__
+from gate.cli.options import check_outputs, environment_option, format_choice
 from gate.envcheck import EnvcheckOptions, check_inventories
 from gate.envcheck.checker import VAULT_PASSWORDS_ENV, parse_password_files
 from gate.errors import ConfigError, UsageError
-from gate.policy import evaluate, load_policy
+from gate.policy import evaluate, find_policy, load_policy
 from gate.report import Report, Verdict
 from gate.reporters import get_reporter
 from gate.scanners.base import ScanResult, ScanStatus
@@ -21,15 +22,16 @@ from gate.scanners.base import ScanResult, ScanStatus
 
 @click.command()
 @click.argument("inventories_dir", type=str)
-@click.option("--format", "fmt", default="text", show_default=True, help="Report format (as for `hardgate scan`).")
-@click.option("--output", type=str, help="Write the report to FILE instead of stdout.")
 @click.option(
-    "--env",
-    "environment",
-    default="prod",
+    "--format",
+    "fmt",
+    type=format_choice(),
+    default="text",
     show_default=True,
-    help="Policy environment that decides which findings block (dev, staging, prod).",
+    help="Report format (as for `hardgate scan`).",
 )
+@click.option("--output", type=str, help="Write the report to FILE instead of stdout.")
+@environment_option()
 @click.option(
     "--policy", "policy_file", type=str, help="Gate policy to judge and decide with (default: found in the target)."
 )
@@ -56,13 +58,16 @@ def envcheck(
     if not directory.is_dir():
         raise UsageError(f"not a directory: {inventories_dir}")
     reporter = get_reporter(fmt)
+    check_outputs([("--output", output)])
     specs = list(password_specs) or [s for s in os.environ.get(VAULT_PASSWORDS_ENV, "").split(",") if s.strip()]
     source = "--vault-password-file" if password_specs else VAULT_PASSWORDS_ENV
     options = EnvcheckOptions(
         vault_password_files=parse_password_files(specs, source),
         policy_file=Path(policy_file) if policy_file else None,
     )
-    policy = load_policy(Path(policy_file) if policy_file and _valid_policy(Path(policy_file)) else None)
+    # The same policy `hardgate scan` would use: --policy, else the one kept at the target root.
+    policy_path = Path(policy_file) if policy_file else find_policy(directory.resolve().parent)
+    policy = load_policy(policy_path if policy_path and _valid_policy(policy_path) else None)
     env_policy = policy.for_environment(environment)
     started_at = dt.datetime.now(dt.UTC)
     started = time.monotonic()

@@ -7,7 +7,9 @@ from pathlib import Path
 import click
 import yaml
 
-from gate.policy import ENVIRONMENTS, load_policy
+from gate.cli.options import environment_option, policy_for
+from gate.environments import ENVIRONMENTS
+from gate.policy import load_policy
 
 
 @click.group()
@@ -25,11 +27,18 @@ def check(file: str) -> None:
 
 
 @policy.command("show")
-@click.option("--env", "environment", required=True, help="dev, staging or prod.")
-@click.option("--policy", "policy_file", type=str, help="Policy YAML merged over the embedded defaults.")
-def show(environment: str, policy_file: str | None) -> None:
-    """Print the effective policy of one environment as YAML."""
-    loaded = load_policy(Path(policy_file) if policy_file else None)
+@click.argument("target", type=str, default=".")
+@environment_option(default_env=False)
+@click.option(
+    "--policy", "policy_file", type=str, help="Policy YAML over the embedded defaults (default: found in TARGET)."
+)
+def show(target: str, environment: str, policy_file: str | None) -> None:
+    """Print the effective policy of one environment as YAML.
+
+    Without --policy, the policy is the one `hardgate scan TARGET` would use: TARGET's
+    hardgate-policy.yml (or .hardgate/policy.yml) over the embedded defaults. TARGET defaults to `.`.
+    """
+    loaded = policy_for(policy_file, Path(target))
     loaded.for_environment(environment)
     section = loaded.document["environments"][environment]
     click.echo(f"# effective policy for {environment} (source: {loaded.source}, {loaded.digest})")

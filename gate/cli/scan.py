@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -11,13 +10,14 @@ from rich.console import Console
 
 from gate.baseline import load_baseline
 from gate.cache import ScanCache, default_cache_dir
+from gate.cli.options import check_outputs, environment_option, format_choice, policy_for, quiet_or
 from gate.cli.progress import progress_display
 from gate.decision import decision_for_scan, git_state, load_private_key, write_record
 from gate.engine import ScanRequest, run_scan
 from gate.errors import UsageError
 from gate.gitinfo import changed_files
-from gate.policy import load_policy
 from gate.reporters import get_reporter
+from gate.reporters.common import scanner_line
 from gate.reporters.rich_text import render_rich
 from gate.waivers import load_waivers
 
@@ -40,15 +40,20 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
 
 @click.command()
 @click.argument("path", type=str)
+@environment_option()
 @click.option(
-    "--env",
-    "environment",
-    default=lambda: os.environ.get("HARDGATE_ENV", "prod"),
-    show_default="prod",
-    help="Environment whose policy decides: dev, staging or prod (or $HARDGATE_ENV).",
+    "--policy",
+    "policy_file",
+    type=str,
+    help="Policy YAML over the embedded defaults (default: PATH/hardgate-policy.yml or PATH/.hardgate/policy.yml).",
 )
-@click.option("--policy", "policy_file", type=str, help="Policy YAML merged over the embedded defaults.")
-@click.option("--format", "formats", multiple=True, help="Report format; repeatable, paired in order with --output.")
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=format_choice(),
+    help="Report format; repeatable, paired in order with --output.",
+)
 @click.option("--output", "outputs", multiple=True, help="File for the --format in the same position ('-' = stdout).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=3, show_default=True, help="Scanners run at once.")
 @click.option(
@@ -77,6 +82,15 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
     "--cache/--no-cache", "use_cache", default=True, show_default=True, help="Reuse unchanged scanner results."
 )
 @click.option("--cache-dir", type=str, help="Cache folder (default $HARDGATE_CACHE_DIR, $XDG_CACHE_HOME/hardgate).")
+@click.option(
+    "--exclude",
+    "excludes",
+    multiple=True,
+    metavar="GLOB",
+    help="Also exclude GLOB (repeatable). Only in dev: staging and prod take exclusions from the policy file.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr: the report and the exit code only.")
+@click.option("-v", "--verbose", is_flag=True, help="Also print the policy used and each scanner's result on stderr.")
 def scan(
     path: str,
     environment: str,
@@ -94,15 +108,22 @@ def scan(
     sign_key: str | None,
     use_cache: bool,
     cache_dir: str | None,
+    excludes: tuple[str, ...],
+    quiet: bool,
+    verbose: bool,
 ) -> int:
     """Scan PATH with bandit, semgrep and pip-audit, and decide for one environment.
 
     Exit codes: 0 pass, 1 blocked by policy, 2 usage or configuration error, 3 a scanner failed.
     """
-    policy = load_policy(Path(policy_file) if policy_file else None)
+    if quiet and verbose:
+        raise UsageError("--quiet and --verbose contradict each other; give one")
+    root = Path(path)
+    policy = policy_for(policy_file, root).with_excludes(environment, excludes)
     policy.for_environment(environment)
     pairs = pair_outputs(formats, tuple(o for o in outputs))
-    root = Path(path)
+    # Every file the run writes is checked now: a bad path found after the scan loses the verdict.
+    check_outputs([("--output", out) for _, out in pairs] + [("--record", record_path)])
     waivers = load_waivers(Path(waivers_file)) if waivers_file else None
     baseline = load_baseline(Path(baseline_file)) if baseline_file else None
     if sign_key and not record_path:
@@ -111,7 +132,9 @@ def scan(
     only_files = changed_files(root, changed_since) if changed_since else None
     cache = ScanCache(Path(cache_dir) if cache_dir else default_cache_dir()) if use_cache else None
     git = git_state(root) if record_path else None  # before the scan and before any output lands in the tree
-    with progress_display(sys.stderr) as on_progress:
+    if verbose:
+        click.echo(f"hardgate: policy {policy.source} ({policy.digest}), environment {environment}", err=True)
+    with quiet_or(progress_display, quiet) as on_progress:
         report = run_scan(
             ScanRequest(
                 root=root,
@@ -140,6 +163,9 @@ def scan(
             changed_since=changed_since,
         )
         write_record(record, Path(record_path))
+    if verbose:
+        for result in report.scanners:
+            click.echo(f"hardgate: {scanner_line(result)}", err=True)
     for fmt, output in pairs:
         to_stdout = output is None or output == "-"
         if to_stdout and fmt.lower() == "text" and sys.stdout.isatty():

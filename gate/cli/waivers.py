@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from gate.waivers import EXPIRY_WARNING_DAYS, Waiver, canonical_environment, expiry_warnings, load_waivers
+from gate.cli.options import environment_option
+from gate.waivers import EXPIRY_WARNING_DAYS, Waiver, expiry_warnings, load_waivers
 
 DEFAULT_FILE = "waivers.yml"
 
@@ -39,11 +40,10 @@ def _status(waiver: Waiver, today: dt.date) -> str:
 
 
 @waivers.command("list")
-@click.option("--env", "environment", required=True, help="dev (or local), staging or prod.")
+@environment_option(default_env=False)
 @click.option("--file", "file", default=DEFAULT_FILE, show_default=True, help="The waiver file.")
 def list_waivers(environment: str, file: str) -> None:
     """List the waivers that apply in one environment, with their expiry status."""
-    canonical_environment(environment)
     loaded = load_waivers(Path(file))
     today = dt.date.today()
     applicable = [w for w in loaded.waivers if w.applies_to(environment)]

@@ -6,23 +6,15 @@ finding points at that key's line in the policy file.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from gate.envcheck.context import Context
 from gate.envcheck.model import Origin
 from gate.envcheck.rules import finding
 from gate.envcheck.yamlfile import YamlNode, parse_yaml, read_text
 from gate.errors import ConfigError
 from gate.findings import Finding
-from gate.policy import load_policy
+from gate.policy import find_policy, load_policy  # one discovery rule for every command
 
-#: Where a target keeps its gate policy, first match wins (or --policy / ScanRequest's file).
-POLICY_FILES = ("hardgate-policy.yml", "policy.yml", ".hardgate/policy.yml")
 STRICTNESS_MARKERS = ("strictness must not decrease", "always fails closed", "inline suppressions need review")
-
-
-def find_policy(root: Path) -> Path | None:
-    return next((root / name for name in POLICY_FILES if (root / name).is_file()), None)
 
 
 def _line_of(node: YamlNode | None, key_path: str) -> int:

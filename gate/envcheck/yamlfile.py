@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from gate.configfile import ConfigLoader, check_shape
 from gate.errors import ConfigError
 
 VAULT_HEADER = "$ANSIBLE_VAULT;"
@@ -30,8 +31,8 @@ class YamlNode:
     items: tuple[YamlNode, ...] = ()
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that understands Ansible's `!vault` and `!unsafe` tags."""
+class _Loader(ConfigLoader):
+    """The gate's config loader (no timestamp resolver) plus Ansible's `!vault` and `!unsafe` tags."""
 
 
 _Loader.add_constructor("!vault", lambda loader, node: VaultText(loader.construct_scalar(node)))  # type: ignore[arg-type]
@@ -72,11 +73,16 @@ def parse_yaml(text: str, rel: str) -> YamlNode | None:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        return None if node is None else _walk(loader, node)
+        if node is None:
+            return None
+        check_shape(node, rel)  # a recursive anchor or an alias bomb would never finish _walk
+        return _walk(loader, node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"{rel}: not valid YAML{where}") from None
+    except (ValueError, TypeError, RecursionError) as exc:  # e.g. an unhashable key such as `? [a]: 1`
+        raise ConfigError(f"{rel}: cannot read YAML: {type(exc).__name__}: {exc}") from None
     finally:
         loader.dispose()
 

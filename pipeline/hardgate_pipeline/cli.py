@@ -11,7 +11,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from hardgate_pipeline.model import ENVIRONMENTS, STAGES, RunConfig, StageResult, Status
+from gate.environments import ENVIRONMENTS  # defined once, for the gate and this runner
+from hardgate_pipeline.model import STAGES, RunConfig, StageResult, Status
 from hardgate_pipeline.runner import RunOutcome, execute
 from hardgate_pipeline.stages import head_commit
 

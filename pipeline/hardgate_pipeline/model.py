@@ -6,7 +6,6 @@ import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ENVIRONMENTS = ("dev", "staging", "prod")
 STAGES = ("scan", "sign", "verify", "converge", "testinfra", "record")
 # Stages after which the run deploys: a failure up to here means "no signed passing decision".
 GUARD_STAGES = ("scan", "sign", "verify")
