@@ -321,6 +321,28 @@ def verify_record(
     Checks, in order: signature, environment, commit (and a clean tree), age, verdict, full scan.
     """
     _check_signature(record, public_key)
+    check_decision(
+        record,
+        environment=environment,
+        commit=commit,
+        max_age=max_age,
+        now=now,
+        allow_dirty=allow_dirty,
+        allow_partial=allow_partial,
+    )
+
+
+def check_decision(
+    record: Mapping[str, Any],
+    *,
+    environment: str,
+    commit: str,
+    max_age: dt.timedelta,
+    now: dt.datetime,
+    allow_dirty: bool = False,
+    allow_partial: bool = False,
+) -> None:
+    """Every check but the signature: for a record whose signature was verified already (a DSSE attestation)."""
     if record.get("environment") != environment:
         raise WrongEnvironment(
             f"wrong environment: the record is for {record.get('environment')!r}, the deploy is to {environment!r}"

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
+from gate.attestation import decision_from_statement, is_envelope, open_envelope
 from gate.cli.options import environment_option
-from gate.decision import load_public_key, load_record, parse_duration, verify_record, write_keypair
+from gate.decision import check_decision, load_public_key, load_record, parse_duration, verify_record, write_keypair
 
 
 @click.command()
@@ -31,21 +32,21 @@ def keygen(private_key: str, public_key: str) -> None:
 def verify_decision(
     record: str, pubkey: str, environment: str, commit: str, max_age: str, allow_dirty: bool, allow_partial: bool
 ) -> None:
-    """Check that RECORD is a signed pass for this commit and environment.
+    """Check that RECORD (a decision record, or the in-toto attestation from `scan --attestation`) is a
+    signed pass for this commit and environment.
 
     Exit codes: 0 valid, 1 verification failed, 2 unreadable file or bad usage.
     """
     limit = parse_duration(max_age)
     key = load_public_key(Path(pubkey))
     loaded = load_record(Path(record))
-    verify_record(
-        loaded,
-        key,
-        environment=environment,
-        commit=commit,
-        max_age=limit,
-        now=dt.datetime.now(dt.UTC),
-        allow_dirty=allow_dirty,
-        allow_partial=allow_partial,
-    )
-    click.echo(f"decision record valid: commit {commit} passed the gate for {environment} at {loaded['created_at']}")
+    now = dt.datetime.now(dt.UTC)
+    checks = {"allow_dirty": allow_dirty, "allow_partial": allow_partial}
+    if is_envelope(loaded):
+        # The DSSE signature replaces the record's own; the record inside gets every other check.
+        decision, kind = decision_from_statement(open_envelope(loaded, key)), "attestation"
+        check_decision(decision, environment=environment, commit=commit, max_age=limit, now=now, **checks)
+    else:
+        decision, kind = loaded, "decision record"
+        verify_record(loaded, key, environment=environment, commit=commit, max_age=limit, now=now, **checks)
+    click.echo(f"{kind} valid: commit {commit} passed the gate for {environment} at {decision['created_at']}")

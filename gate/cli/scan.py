@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from gate.attestation import attest_scan
 from gate.baseline import load_baseline
 from gate.cache import ScanCache, default_cache_dir
 from gate.cli.options import check_outputs, environment_option, format_choice, policy_for, quiet_or
@@ -79,6 +80,12 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
     "--sign-key", "sign_key", type=str, help="Ed25519 private key FILE to sign the record (or $HARDGATE_SIGNING_KEY)."
 )
 @click.option(
+    "--attestation",
+    "attestation_path",
+    type=str,
+    help="Write the decision as a signed in-toto attestation (DSSE envelope) to this file; needs a signing key.",
+)
+@click.option(
     "--cache/--no-cache", "use_cache", default=True, show_default=True, help="Reuse unchanged scanner results."
 )
 @click.option("--cache-dir", type=str, help="Cache folder (default $HARDGATE_CACHE_DIR, $XDG_CACHE_HOME/hardgate).")
@@ -106,6 +113,7 @@ def scan(
     changed_since: str | None,
     record_path: str | None,
     sign_key: str | None,
+    attestation_path: str | None,
     use_cache: bool,
     cache_dir: str | None,
     excludes: tuple[str, ...],
@@ -123,15 +131,20 @@ def scan(
     policy.for_environment(environment)
     pairs = pair_outputs(formats, tuple(o for o in outputs))
     # Every file the run writes is checked now: a bad path found after the scan loses the verdict.
-    check_outputs([("--output", out) for _, out in pairs] + [("--record", record_path)])
+    check_outputs(
+        [("--output", out) for _, out in pairs] + [("--record", record_path), ("--attestation", attestation_path)]
+    )
     waivers = load_waivers(Path(waivers_file)) if waivers_file else None
     baseline = load_baseline(Path(baseline_file)) if baseline_file else None
-    if sign_key and not record_path:
-        raise UsageError("--sign-key needs --record FILE for the signed record")
-    signing_key = load_private_key(Path(sign_key) if sign_key else None) if record_path else None
+    if sign_key and not (record_path or attestation_path):
+        raise UsageError("--sign-key needs --record FILE or --attestation FILE to sign")
+    signing_key = load_private_key(Path(sign_key) if sign_key else None) if record_path or attestation_path else None
+    if attestation_path and signing_key is None:
+        raise UsageError("--attestation needs a signing key: --sign-key FILE or $HARDGATE_SIGNING_KEY")
     only_files = changed_files(root, changed_since) if changed_since else None
     cache = ScanCache(Path(cache_dir) if cache_dir else default_cache_dir()) if use_cache else None
-    git = git_state(root) if record_path else None  # before the scan and before any output lands in the tree
+    # Before the scan and before any output lands in the tree.
+    git = git_state(root) if record_path or attestation_path else None
     if verbose:
         click.echo(f"hardgate: policy {policy.source} ({policy.digest}), environment {environment}", err=True)
     with quiet_or(progress_display, quiet) as on_progress:
@@ -151,7 +164,8 @@ def scan(
                 cache=cache,
             )
         )
-    if record_path and git is not None:
+    record = None
+    if git is not None:
         record = decision_for_scan(
             report,
             git=git,
@@ -162,7 +176,8 @@ def scan(
             signing_key=signing_key,
             changed_since=changed_since,
         )
-        write_record(record, Path(record_path))
+        if record_path:
+            write_record(record, Path(record_path))
     if verbose:
         for result in report.scanners:
             click.echo(f"hardgate: {scanner_line(result)}", err=True)
@@ -176,4 +191,8 @@ def scan(
             click.echo(rendered, nl=not rendered.endswith("\n"))
         else:
             Path(output).write_text(rendered, encoding="utf-8")
+    if attestation_path and record is not None and signing_key is not None:
+        written = [Path(output) for _, output in pairs if output not in (None, "-")]
+        effective = policy.for_environment(environment)
+        attest_scan(report, record, effective, root, written, signing_key, Path(attestation_path))
     return report.verdict.exit_code
