@@ -43,6 +43,9 @@ PACKAGES = [
     *("openssh-server", "sudo", "python3", "python3-apt", "tini", "iproute2", "procps", "openssl"),
     *("ca-certificates", "logrotate", "postgresql-15", "postgresql-contrib", "postgresql-15-pgaudit"),
     *("python3-psycopg2", "python3-cryptography", "mariadb-server", "mariadb-client", "python3-pymysql"),
+    # Backups and encryption at rest (pgBackRest, mariadb-backup | age), CIS 4.8 (set_user), and
+    # brute-force bans (fail2ban with nftables).
+    *("pgbackrest", "postgresql-15-set-user", "mariadb-backup", "age", "fail2ban", "nftables"),
 ]
 SSH_DIR = STATE / "ssh"
 SSH_KEY = SSH_DIR / "id_ed25519"
@@ -52,6 +55,8 @@ PKI_DIR = STATE / "pki"
 SECRET_NAMES = [
     *("postgres_superuser", "orders_migrator", "orders_app", "orders_readonly"),
     *("mysql_orders_app", "mysql_orders_migrator", "mysql_orders_readonly"),
+    # pgBackRest's repository passphrase (postgresql_hardening_pgbackrest is on in every environment).
+    "pgbackrest_repo_passphrase",
 ]
 
 
