@@ -81,6 +81,13 @@ test-infra: venv system-deps harden-local
 	$(BIN)/pytest tests/infra -q -p no:cacheprovider --hosts=ansible://all \
 		--ansible-inventory=inventories/local/hosts.yml --junitxml=$(INFRA_LOGS)/junit.xml
 
+## restore-drill-postgresql: back up the converged primary (encrypted pgBackRest repository), commit a marker,
+## restore to a point in time just after it into a scratch cluster on port 5499, prove the marker is back, tear
+## it down, and prove a wrong passphrase fails (docs/backups.md). Needs a converged host (harden-local).
+.PHONY: restore-drill-postgresql
+restore-drill-postgresql:
+	bash tests/infra/restore_drill_postgresql.sh
+
 ## test-pipeline: `pipeline/run dev` end to end on this machine (scan, sign, verify, converge, testinfra, record).
 test-pipeline: venv system-deps local-secrets
 	HARDGATE_PIPELINE_E2E=1 $(BIN)/pytest tests/test_pipeline_run.py -m infra -q -p no:cacheprovider
