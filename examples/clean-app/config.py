@@ -10,6 +10,10 @@ DATABASE_DSN = os.environ.get("ORDERS_DATABASE_DSN", "")
 
 DEBUG = os.environ.get("ORDERS_DEBUG") == "1"
 
+# Key that encrypts card numbers in the database (pgcrypto), from the environment or the secret
+# manager that fills it; never written here. An empty value makes db.store_payment refuse to run.
+CARD_KEY = os.environ.get("ORDERS_CARD_KEY", "")
+
 # CA bundle that signs the internal services; requests verifies against it.
 CA_BUNDLE = os.environ.get("ORDERS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
 
