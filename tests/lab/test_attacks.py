@@ -1,0 +1,174 @@
+"""The attack suite (docs/monitoring.md): staging's host attacks prod-db, and prod notices.
+
+Each test attacks from inside staging's network namespace, as a compromised neighbour would, and
+reads what prod-db recorded from prod-db's own root filesystem. Bans are short in the lab
+(inventories/lab/*/group_vars/all.yml), so a test also sees a ban lifted. Every test leaves prod-db
+with no ban, so the separation suite that runs after it meets the servers' own refusals.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import lab
+import pytest
+import yaml
+from conftest import MARIADB_PKI, PG_PKI, Probe, mariadb_settings, pg_settings
+
+pytestmark = pytest.mark.lab
+
+HostFile = Callable[[lab.LabHost, str], str]
+Secrets = Callable[[str], dict[str, str]]
+ALERTS = "var/log/hardgate/alerts.jsonl"
+JAILS = {"postgresql": "hardgate-postgresql-auth", "mariadb": "hardgate-mariadb-auth"}
+PORTS = {"postgresql": 5432, "mariadb": 3306}
+SECRET = {"postgresql": "orders_app", "mariadb": "mysql_orders_app"}
+CA = {"postgresql": f"{PG_PKI}/ca.crt", "mariadb": f"{MARIADB_PKI}/ca.crt"}
+GUESSES = 10
+
+
+def on_host(host: lab.LabHost, *argv: str) -> subprocess.CompletedProcess[str]:
+    """Run a command on a lab host over SSH (Ansible's own key and pinned host keys)."""
+    ssh = lab.ssh_argv(host)
+    return subprocess.run([*ssh, *argv], capture_output=True, text=True, timeout=60, check=False)
+
+
+def banned(host: lab.LabHost, jail: str) -> str:
+    return on_host(host, "fail2ban-client", "get", jail, "banip").stdout
+
+
+def alerts(host: lab.LabHost) -> list[dict[str, Any]]:
+    path = host.root / ALERTS
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def reaches(namespace: str, address: str, port: int) -> bool:
+    """Whether a TCP connection from the namespace to address:port is accepted."""
+    code = (
+        "import socket,sys\n"
+        "s=socket.socket(); s.settimeout(3)\n"
+        f"sys.exit(0 if s.connect_ex(({address!r}, {port})) == 0 else 1)\n"
+    )
+    done = subprocess.run(["ip", "netns", "exec", namespace, sys.executable, "-c", code], check=False, timeout=30)
+    return done.returncode == 0
+
+
+def wait_for(predicate: Callable[[], bool], what: str, seconds: float = 60) -> None:
+    """fail2ban polls once a second and bans expire on its own clock: a bounded wait, not a timing test."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(1)
+    pytest.fail(f"{what} within {seconds:.0f}s", pytrace=False)
+
+
+@pytest.fixture
+def prod_and_staging(hosts: dict[str, lab.LabHost]) -> Iterator[tuple[lab.LabHost, lab.LabHost]]:
+    prod, staging = hosts["prod"], hosts["staging"]
+    yield prod, staging
+    for jail in JAILS.values():
+        on_host(prod, "fail2ban-client", "set", jail, "unbanip", "--report-absent", staging.address)
+
+
+@pytest.fixture
+def inside_prod_network(hosts: dict[str, lab.LabHost]) -> Iterator[str]:
+    """Give staging's host a second address inside prod's client network, used for prod-db only:
+    a client that prod's pg_hba and account hosts accept, so a valid login can be tried."""
+    prod, staging = hosts["prod"], hosts["staging"]
+    inventory = yaml.safe_load((lab.INVENTORIES / "prod" / "group_vars" / "all.yml").read_text(encoding="utf-8"))
+    network = ipaddress.ip_network(inventory["hardgate_app_networks"][0])
+    address = str(list(network.hosts())[-1])
+    inside = ["ip", "netns", "exec", staging.namespace, "ip"]
+    subprocess.run([*inside, "addr", "add", f"{address}/24", "dev", "eth0"], check=True)
+    subprocess.run([*inside, "route", "add", f"{prod.address}/32", "dev", "eth0", "src", address], check=True)
+    yield address
+    subprocess.run([*inside, "route", "del", f"{prod.address}/32"], check=False)
+    subprocess.run([*inside, "addr", "del", f"{address}/24", "dev", "eth0"], check=False)
+    for jail in JAILS.values():
+        on_host(prod, "fail2ban-client", "set", jail, "unbanip", "--report-absent", address)
+
+
+@pytest.mark.parametrize("kind", list(JAILS))
+def test_guessing_from_staging_is_banned_on_prod_and_alerted(
+    kind: str, probe: Probe, host_file: HostFile, prod_and_staging: tuple[lab.LabHost, lab.LabHost]
+) -> None:
+    """Ten wrong passwords from staging's address: prod-db bans it on that engine's port only,
+    SSH still answers, and the alert event names the address, the user and the engine."""
+    prod, staging = prod_and_staging
+    ca = host_file(prod, CA[kind])
+    before = len(alerts(prod))
+    attempted = f"hgguess_{uuid.uuid4().hex}"
+    settings = (pg_settings if kind == "postgresql" else mariadb_settings)(prod, "orders_app", attempted, ca)
+    for _ in range(GUESSES):
+        if not reaches(staging.namespace, prod.address, PORTS[kind]):
+            break
+        assert not probe(staging.namespace, kind, **settings)["ok"]
+    wait_for(lambda: staging.address in banned(prod, JAILS[kind]), f"{staging.address} banned on prod-db {kind}")
+    print(f"prod-db banned {staging.address} ({kind})")
+    assert not reaches(staging.namespace, prod.address, PORTS[kind]), "the banned address still reaches the port"
+    assert reaches(staging.namespace, prod.address, 22), "the ban must cover the database port only"
+    wait_for(lambda: len(alerts(prod)) > before, "an alert event on prod-db")
+    event = next(e for e in alerts(prod)[before:] if e["engine"] == kind)
+    assert event["source_address"] == staging.address and event["environment"] == "prod"
+    assert event["rule"] == "brute-force" and event["user"] == "orders_app"
+    # The attempted password is nowhere on prod-db's logs or alerts.
+    for folder in ("var/log/postgresql", "var/log/mysql", "var/log/hardgate"):
+        for path in (prod.root / folder).rglob("*"):
+            if path.is_file():
+                assert attempted not in path.read_text(encoding="utf-8", errors="replace"), path
+
+
+@pytest.mark.parametrize("kind", list(JAILS))
+def test_valid_login_is_refused_during_the_ban_and_accepted_after(
+    kind: str,
+    probe: Probe,
+    host_file: HostFile,
+    env_secrets: Secrets,
+    hosts: dict[str, lab.LabHost],
+    inside_prod_network: str,
+) -> None:
+    prod, staging = hosts["prod"], hosts["staging"]
+    ca = host_file(prod, CA[kind])
+    make = pg_settings if kind == "postgresql" else mariadb_settings
+    valid = make(prod, "orders_app", env_secrets("prod")[SECRET[kind]], ca)
+    assert probe(staging.namespace, kind, **valid)["ok"], "control: the borrowed prod address cannot log in"
+    wrong = make(prod, "orders_app", "not-the-password", ca)
+    for _ in range(GUESSES):
+        if not reaches(staging.namespace, prod.address, PORTS[kind]):
+            break
+        assert not probe(staging.namespace, kind, **wrong)["ok"]
+    wait_for(lambda: inside_prod_network in banned(prod, JAILS[kind]), f"{inside_prod_network} banned")
+    print(f"prod-db banned {inside_prod_network} ({kind})")
+    assert not probe(staging.namespace, kind, **valid)["ok"], "a valid login got through during the ban"
+    wait_for(lambda: inside_prod_network not in banned(prod, JAILS[kind]), "the short lab ban to expire", 90)
+    assert probe(staging.namespace, kind, **valid)["ok"], "a valid login is still refused after the ban"
+
+
+def test_burst_of_syntax_errors_from_the_app_role_raises_an_alert(
+    probe: Probe, host_file: HostFile, env_secrets: Secrets, hosts: dict[str, lab.LabHost]
+) -> None:
+    """SQL-injection probing as prod's own application would send it: alerted, never banned."""
+    prod = hosts["prod"]
+    on_host(prod, "fail2ban-client", "set", "hardgate-postgresql-errors", "unbanip", "--report-absent", prod.address)
+    before = len(alerts(prod))
+    ca = host_file(prod, CA["postgresql"])
+    statements = [f"SELECT * FROM orders.orders WHERE id = '{n}' OR '1'='1''" for n in range(12)]
+    settings = pg_settings(prod, "orders_app", env_secrets("prod")["orders_app"], ca, statements=statements)
+    result = probe(prod.namespace, "postgresql", **settings)
+    assert result["ok"] and result["errors"] == len(statements)
+    wait_for(lambda: any(e["rule"] == "error-burst" for e in alerts(prod)[before:]), "an error-burst alert")
+    event = next(e for e in alerts(prod)[before:] if e["rule"] == "error-burst")
+    assert event["user"] == "orders_app" and event["engine"] == "postgresql" and event["environment"] == "prod"
+    assert probe(
+        prod.namespace, "postgresql", **pg_settings(prod, "orders_app", env_secrets("prod")["orders_app"], ca)
+    )["ok"], "the application itself was blocked"
