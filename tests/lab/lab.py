@@ -57,6 +57,9 @@ SECRET_NAMES = [
     *("mysql_orders_app", "mysql_orders_migrator", "mysql_orders_readonly"),
     # pgBackRest's repository passphrase (postgresql_hardening_pgbackrest is on in every environment).
     "pgbackrest_repo_passphrase",
+    # MariaDB at-rest keys, per environment (init_env_secrets.py kinds): key file, its filekey, backup identity.
+    *("mariadb_encryption_keys:mariadb-keyfile", "mariadb_encryption_filekey"),
+    "mariadb_backup_age_identity:age-identity",
 ]
 
 
