@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gate.envcheck import (
+    at_rest_mariadb,
     gatepolicy,
     hosts,
     identity,
@@ -35,6 +36,7 @@ CHECKS: tuple[Callable[[Context], list[Finding]], ...] = (
     networks.check,
     toggles.check,
     strictness.check,
+    at_rest_mariadb.check,
     gatepolicy.check,
 )
 #: Environment variable listing vault password files: `dev=/path/dev.pass,prod=/path/prod.pass`.
