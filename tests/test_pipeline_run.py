@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from gate.attestation import PREDICATE_TYPE, STATEMENT_TYPE, envelope, write_envelope
 from gate.decision import load_private_key, sign_record, write_keypair, write_record
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,6 +54,31 @@ def passing_record(private: Path, commit: str, path: Path) -> Path:
     return path
 
 
+def passing_attestation(private: Path, commit: str, path: Path) -> Path:
+    """An attestation as `scan --attestation` writes it, for a passing prod decision about `commit`."""
+    record = {
+        "type": "hardgate-decision",
+        "version": 1,
+        "environment": "prod",
+        "verdict": "pass",
+        "reasons": [],
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "git": {"commit": commit, "tree_state": "clean"},
+        "scope": {"full": True, "changed_since": None},
+        "digests": {"target": "sha256:" + "ab" * 32},
+    }
+    statement = {
+        "_type": STATEMENT_TYPE,
+        "subject": [{"name": "hardgate", "digest": {"sha256": "ab" * 32, "gitCommit": commit}}],
+        "predicateType": PREDICATE_TYPE,
+        "predicate": {"verificationResult": "PASSED", "hardgateDecision": record},
+    }
+    key = load_private_key(private, environ={})
+    assert key is not None
+    write_envelope(envelope(statement, key), path)
+    return path
+
+
 def assert_one_line_refusal(result: subprocess.CompletedProcess[str]) -> str:
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
@@ -90,6 +116,38 @@ def test_prod_refuses_a_record_signed_by_another_key(tmp_path: Path, keys: tuple
     assert "signature invalid" in assert_one_line_refusal(result)
 
 
+def test_prod_refuses_a_passing_record_without_its_attestation(tmp_path: Path, keys: tuple[Path, Path]) -> None:
+    record = passing_record(keys[0], head(), tmp_path / "decision.json")
+    out = tmp_path / "run"
+    result = run_pipeline("prod", "--decision", str(record), "--pubkey", str(keys[1]), "--out", str(out))
+    line = assert_one_line_refusal(result)
+    assert "prod requires the signed attestation" in line
+    stages = {stage["name"]: stage["status"] for stage in summary(out)["stages"]}  # type: ignore[attr-defined]
+    assert stages["verify"] == "failed" and stages["converge"] == "skipped"
+
+
+def test_prod_verifies_record_and_attestation_before_it_would_deploy(tmp_path: Path, keys: tuple[Path, Path]) -> None:
+    record = passing_record(keys[0], head(), tmp_path / "decision.json")
+    attestation = passing_attestation(keys[0], head(), tmp_path / "attestation.json")
+    out = tmp_path / "run"
+    args = ["--decision", str(record), "--attestation", str(attestation), "--pubkey", str(keys[1])]
+    result = run_pipeline("prod", *args, "--out", str(out), "--stop-after", "verify")
+    assert result.returncode == 0, result.stderr
+    [verify] = [stage for stage in summary(out)["stages"] if stage["name"] == "verify"]  # type: ignore[attr-defined]
+    assert verify["status"] == "ok"
+    assert "decision record valid" in verify["detail"] and "attestation valid" in verify["detail"]
+
+
+def test_prod_refuses_an_attestation_signed_by_another_key(tmp_path: Path, keys: tuple[Path, Path]) -> None:
+    other_private, other_public = tmp_path / "other.key", tmp_path / "other.pub"
+    write_keypair(other_private, other_public)
+    record = passing_record(keys[0], head(), tmp_path / "decision.json")
+    attestation = passing_attestation(other_private, head(), tmp_path / "attestation.json")
+    args = ["--decision", str(record), "--attestation", str(attestation), "--pubkey", str(keys[1])]
+    result = run_pipeline("prod", *args, "--out", str(tmp_path / "run"), "--stop-after", "verify")
+    assert "no signature by the given key" in assert_one_line_refusal(result)
+
+
 @pytest.mark.slow
 def test_prod_refuses_when_the_gate_blocks_and_never_converges(tmp_path: Path, sqli_app: Path) -> None:
     out = tmp_path / "run"
@@ -122,3 +180,4 @@ def test_dev_pipeline_runs_every_stage_end_to_end_on_this_machine(tmp_path: Path
     stages = [(stage["name"], stage["status"]) for stage in document["stages"]]  # type: ignore[attr-defined]
     assert stages == [(name, "ok") for name in ("scan", "sign", "verify", "converge", "testinfra", "record")]
     assert (out / "junit-infra.xml").exists() and (out / "decision.json").exists()
+    assert (out / "attestation.json").exists()

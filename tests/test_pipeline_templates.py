@@ -73,14 +73,16 @@ def test_templates_carry_the_commands_of_each_stage() -> None:
         return [command.argv[1] for command in commands_in_template(path)]
 
     assert subcommands(ACTION).count("scan") == 1
-    assert subcommands(WORKFLOW).count("verify-decision") == 3  # dev, staging, prod
+    assert subcommands(WORKFLOW).count("verify-decision") == 4  # dev, staging, prod (record and attestation)
     assert {"scan", "verify-decision"} <= set(subcommands(GITLAB))
     assert subcommands(PRE_COMMIT) == ["scan"]
 
 
 def test_optional_flags_from_shell_arrays_are_checked_with_their_command() -> None:
     (scan,) = [c for c in commands_in_template(ACTION) if c.argv[1] == "scan"]
-    assert {"--policy", "--waivers", "--advisories", "--record"} <= set(scan.argv)
+    assert {"--policy", "--waivers", "--advisories", "--record", "--attestation"} <= set(scan.argv)
+    (gitlab_scan,) = [c for c in commands_in_template(GITLAB) if c.argv[1] == "scan"]
+    assert "--attestation" in gitlab_scan.argv
 
 
 def test_pre_commit_hook_scans_only_changes_since_head() -> None:

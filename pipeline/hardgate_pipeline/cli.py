@@ -37,6 +37,7 @@ def default_key_dir() -> Path:
 @click.option("--sign-key", type=PATH, help="Ed25519 private key [default: a local pair, made on first use].")
 @click.option("--pubkey", type=PATH, help="The matching public key.")
 @click.option("--decision", type=PATH, help="Verify this record (a CI artifact) instead of scanning.")
+@click.option("--attestation", type=PATH, help="With --decision: the in-toto attestation made with it (prod needs it).")
 @click.option("--max-age", default="24h", show_default=True, help="Oldest decision record the deploy accepts.")
 @click.option(
     "--stop-after", type=click.Choice(STAGES[:-1]), help="Stop after this stage (the summary is still written)."
@@ -57,6 +58,7 @@ def main(
     sign_key: Path | None,
     pubkey: Path | None,
     decision: Path | None,
+    attestation: Path | None,
     max_age: str,
     stop_after: str | None,
     out_dir: Path | None,
@@ -69,6 +71,8 @@ def main(
         raise click.UsageError("give --sign-key and --pubkey together, or neither")
     if decision is not None and pubkey is None:
         raise click.UsageError("--decision needs --pubkey, the key the record must be signed with")
+    if attestation is not None and decision is None:
+        raise click.UsageError("--attestation goes with --decision; a scan here writes its own")
     if (inventory is None) != (vault_password_file is None):
         raise click.UsageError("--inventory and --vault-password-file go together")
     self_scan = target is None
@@ -85,6 +89,7 @@ def main(
         waivers=(waivers or (REPO / "pipeline/self-waivers.yml" if self_scan else None)),
         advisories=advisories,
         decision=decision.resolve() if decision else None,
+        attestation=attestation.resolve() if attestation else None,
         max_age=max_age,
         stop_after=stop_after or "record",
         inventory=inventory.resolve() if inventory else None,

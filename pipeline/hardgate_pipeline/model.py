@@ -32,6 +32,7 @@ class RunConfig:
     waivers: Path | None = None
     advisories: str | None = None
     decision: Path | None = None  # a record made elsewhere (a CI artifact): scan and sign are skipped
+    attestation: Path | None = None  # the in-toto attestation made with that record (prod requires one)
     max_age: str = "24h"
     stop_after: str = "record"
     # Converge another inventory (e.g. inventories/lab/prod) with its environment's vault id instead of
@@ -42,6 +43,15 @@ class RunConfig:
     @property
     def record_path(self) -> Path:
         return self.decision or self.out_dir / "decision.json"
+
+    @property
+    def attestation_path(self) -> Path:
+        return self.attestation or self.out_dir / "attestation.json"
+
+    @property
+    def requires_attestation(self) -> bool:
+        """Prod deploys only on a DSSE-signed in-toto attestation, which anyone can check without hardgate."""
+        return self.env == "prod"
 
     @property
     def allow_dirty(self) -> bool:

@@ -84,6 +84,7 @@ def write_summary(cfg: RunConfig, outcome: RunOutcome, started: dt.datetime) -> 
         "policy": str(cfg.policy) if cfg.policy else None,
         "waivers": str(cfg.waivers) if cfg.waivers else None,
         "decision_record": str(cfg.record_path),
+        "attestation": str(cfg.attestation_path),
         "started_at": started.isoformat(timespec="seconds"),
         "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "result": "pass" if outcome.failed is None else ("refused" if outcome.refused else "failed"),

@@ -28,7 +28,7 @@ def scan_argv(cfg: RunConfig, key: Path) -> list[str]:
     for fmt, name in REPORTS:
         argv += ["--format", fmt, "--output", str(cfg.out_dir / name)]
     argv += ["--format", "text", "--output", str(cfg.out_dir / "report.txt")]
-    argv += ["--record", str(cfg.record_path), "--sign-key", str(key)]
+    argv += ["--record", str(cfg.record_path), "--attestation", str(cfg.attestation_path), "--sign-key", str(key)]
     if cfg.env == "prod":
         argv.append("--no-cache")  # the record that lets prod deploy comes from a fresh scan
     return argv
@@ -80,21 +80,37 @@ def sign(cfg: RunConfig) -> StageResult:
         f"record {cfg.record_path.name}: verdict {record.get('verdict')}, commit {str(git.get('commit'))[:12]} "
         f"({git.get('tree_state')} tree), key {signature.get('public_key_fingerprint', '')[:19]}…"
     )
-    return StageResult("sign", Status.OK, detail, artifacts=(cfg.record_path.name,))
+    if not cfg.attestation_path.is_file():
+        return StageResult("sign", Status.FAILED, f"no attestation at {cfg.attestation_path}")
+    return StageResult("sign", Status.OK, detail, artifacts=(cfg.record_path.name, cfg.attestation_path.name))
 
 
 def verify(cfg: RunConfig) -> StageResult:
-    """The deploy guard: the record must be a signed pass for this commit and environment."""
+    """The deploy guard: the record (and in prod the in-toto attestation) must be a signed pass for this commit
+    and environment."""
     commit = head_commit(cfg.target)
     if commit is None:
         return StageResult("verify", Status.FAILED, f"{cfg.target} is not in a git repository; nothing to vouch for")
-    argv = [cfg.tool("hardgate"), "verify-decision", str(cfg.record_path), "--pubkey", str(cfg.pubkey)]
-    argv += ["--env", cfg.env, "--commit", commit, "--max-age", cfg.max_age]
-    if cfg.allow_dirty:
-        argv.append("--allow-dirty")
-    outcome = run(argv, cwd=cfg.repo, log=cfg.out_dir / "verify.log")
-    line = outcome.last_line(prefer_stderr=outcome.exit_code != 0).removeprefix("hardgate: error: ")
-    return StageResult("verify", Status.OK if outcome.exit_code == 0 else Status.FAILED, line)
+    documents = [cfg.record_path, cfg.attestation_path] if cfg.requires_attestation else [cfg.record_path]
+    lines = []
+    for document in documents:
+        if document == cfg.attestation_path and not document.is_file():
+            missing = f"{cfg.env} requires the signed attestation (scan --attestation); none at {document}"
+            return StageResult("verify", Status.FAILED, missing)
+        argv = [cfg.tool("hardgate"), "verify-decision", str(document), "--pubkey", str(cfg.pubkey)]
+        argv += ["--env", cfg.env, "--commit", commit, "--max-age", cfg.max_age]
+        if cfg.allow_dirty:
+            argv.append("--allow-dirty")
+        outcome = run(argv, cwd=cfg.repo, log=cfg.out_dir / _verify_log(cfg, document))
+        line = outcome.last_line(prefer_stderr=outcome.exit_code != 0).removeprefix("hardgate: error: ")
+        if outcome.exit_code != 0:
+            return StageResult("verify", Status.FAILED, line)
+        lines.append(line)
+    return StageResult("verify", Status.OK, "; ".join(lines))
+
+
+def _verify_log(cfg: RunConfig, document: Path) -> str:
+    return "verify.log" if document == cfg.record_path else "verify-attestation.log"
 
 
 def converge(cfg: RunConfig) -> StageResult:
