@@ -10,10 +10,12 @@ import click
 
 from gate import __version__
 from gate.errors import HardgateError
+from gate.reporters.common import printable
 
 
 def fail(message: str, exit_code: int = 2) -> None:
-    click.echo(f"hardgate: error: {message}", err=True)
+    # One line, whatever the message quotes: a file name may hold a newline or an escape sequence.
+    click.echo(f"hardgate: error: {printable(message)}", err=True)
     sys.exit(exit_code)
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 
 from gate.findings import Finding, FindingState, Severity
-from gate.redact import redact
+from gate.redact import redact, secret_values
 from gate.report import Report, Verdict
 from gate.scanners.base import ScanResult
 
@@ -21,24 +22,113 @@ SECURITY_SEVERITY: dict[Severity, str] = {
 WORST_FIRST: tuple[Severity, ...] = tuple(sorted(Severity, reverse=True))
 
 
-def redact_finding(finding: Finding) -> Finding:
-    """A copy whose free text (title, message, snippet, waiver justification) has secrets masked."""
+def finding_secrets(finding: Finding) -> frozenset[str]:
+    """Secret values in a finding's source text: its snippet and trace, read with their file's syntax."""
+    path = finding.location.path if finding.location else ""
+    found = set(secret_values(finding.snippet, path))
+    return frozenset(found)
+
+
+def redact_finding(finding: Finding, known: frozenset[str] = frozenset()) -> Finding:
+    """A copy whose free text (title, message, snippet, trace, waiver justification) has secrets masked.
+
+    A value seen in the snippet is masked in the message too (bandit repeats the password there);
+    a rule's help text holds no value, so it stays as its author wrote it.
+    """
+    known = known | finding_secrets(finding)
+    path = finding.location.path if finding.location else ""
     return finding.replace(
-        title=redact(finding.title),
-        message=redact(finding.message),
-        snippet=redact(finding.snippet),
-        waiver_justification=redact(finding.waiver_justification) if finding.waiver_justification else None,
+        title=redact(finding.title, known=known),
+        message=redact(finding.message, known=known),
+        snippet=redact(finding.snippet, path, known=known),
+        waiver_justification=(
+            redact(finding.waiver_justification, known=known) if finding.waiver_justification else None
+        ),
     )
 
 
 def redact_report(report: Report) -> Report:
-    """Every reporter renders this copy: scanner reasons quote tool stderr, which can hold a DSN too."""
+    """Every reporter renders this copy: scanner reasons quote tool stderr, which can hold a DSN too.
+
+    Values found in any finding are masked everywhere in the report, not only in that finding.
+    """
+    known = frozenset().union(*(finding_secrets(f) for f in report.findings))
+
+    def clean(text: str) -> str:
+        return redact(text, known=known)
+
     return dataclasses.replace(
         report,
-        findings=tuple(redact_finding(f) for f in report.findings),
-        reasons=tuple(redact(r) for r in report.reasons),
-        warnings=tuple(redact(w) for w in report.warnings),
-        scanners=tuple(dataclasses.replace(s, reason=redact(s.reason)) for s in report.scanners),
+        findings=tuple(redact_finding(f, known) for f in report.findings),
+        reasons=tuple(clean(r) for r in report.reasons),
+        warnings=tuple(clean(w) for w in report.warnings),
+        scanners=tuple(dataclasses.replace(s, reason=clean(s.reason)) for s in report.scanners),
+    )
+
+
+# Control characters, line and paragraph separators and bidi overrides: in a file name or a message
+# they could forge report lines (`x\nverdict: PASS (prod)\n.py`) or reorder what a reader sees.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _unsafe(char: str) -> bool:
+    return char in _BIDI or unicodedata.category(char) in ("Cc", "Zl", "Zp")
+
+
+def printable(text: str, keep_newlines: bool = False) -> str:
+    """`text` with every control character shown as an escape (`\\n`, `\\x1b`, `\\u202e`).
+
+    keep_newlines: a snippet's line breaks stay (reporters prefix every snippet line themselves).
+    """
+    if text.isprintable() and not any(char in _BIDI for char in text):
+        return text
+    out = []
+    for char in text:
+        if keep_newlines and char == "\n":
+            out.append(char)
+        elif _unsafe(char):
+            out.append(_ESCAPES.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 256 else f"\\u{ord(char):04x}"))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _printable_finding(finding: Finding) -> Finding:
+    location = finding.location
+    if location is not None:
+        location = dataclasses.replace(location, path=printable(location.path))
+    return finding.replace(
+        rule_id=printable(finding.rule_id),
+        title=printable(" ".join(finding.title.splitlines())),
+        message=printable(" ".join(finding.message.splitlines())),
+        snippet=printable(finding.snippet, keep_newlines=True),
+        location=location,
+        package=printable(finding.package) if finding.package is not None else None,
+        version=printable(finding.version) if finding.version is not None else None,
+        waiver_justification=(
+            printable(" ".join(finding.waiver_justification.splitlines())) if finding.waiver_justification else None
+        ),
+    )
+
+
+def human_report(report: Report) -> Report:
+    """What a human-readable reporter renders: secrets masked, then control characters escaped."""
+    report = redact_report(report)
+    return dataclasses.replace(
+        report,
+        target=printable(report.target),
+        environment=printable(report.environment),
+        findings=tuple(_printable_finding(f) for f in report.findings),
+        reasons=tuple(printable(r) for r in report.reasons),
+        warnings=tuple(printable(w) for w in report.warnings),
+        scanners=tuple(
+            dataclasses.replace(
+                s, tool=printable(s.tool), reason=printable(s.reason), tool_version=printable(s.tool_version)
+            )
+            for s in report.scanners
+        ),
+        policy_source=printable(report.policy_source),
     )
 
 

@@ -11,7 +11,7 @@ from gate.report import Report, Verdict
 from gate.reporters.base import Reporter
 from gate.reporters.common import (
     dependency_summary,
-    redact_report,
+    human_report,
     sources_label,
     state_label,
     verdict_summary,
@@ -64,7 +64,7 @@ class GithubReporter(Reporter):
     name = "github"
 
     def render(self, report: Report) -> str:
-        report = redact_report(report)
+        report = human_report(report)  # secrets masked, control characters escaped
         lines = [
             command("error", f"{scan.tool} failed: {scan.reason}", title=f"hardgate: scanner {scan.tool} failed")
             for scan in report.failed_scanners

@@ -16,7 +16,7 @@ from typing import Any
 from gate.findings import Finding, FindingState, Severity
 from gate.report import Report, Verdict
 from gate.reporters.base import Reporter
-from gate.reporters.common import cwe_number, finding_id, redact_report, sources_label
+from gate.reporters.common import cwe_number, finding_id, human_report, sources_label
 
 SCHEMA_VERSION = "15.1.4"
 _SEVERITIES = {
@@ -104,7 +104,7 @@ def vulnerability(finding: Finding) -> dict[str, Any]:
 
 
 def gitlab_report(report: Report) -> dict[str, Any]:
-    report = redact_report(report)
+    report = human_report(report)  # secrets masked, control characters escaped
     start, end = scan_times(report)
     version = report.hardgate_version or "0"
     vendor = {"name": "Hardgate"}

@@ -13,8 +13,8 @@ from gate.report import Report
 from gate.reporters.base import Reporter
 from gate.reporters.common import (
     dependency_summary,
+    human_report,
     location_label,
-    redact_report,
     scanner_line,
     sources_label,
     state_label,
@@ -79,7 +79,7 @@ def finding_case(finding: Finding) -> ET.Element:
 
 
 def junit_tree(report: Report) -> ET.Element:
-    report = redact_report(report)
+    report = human_report(report)  # secrets masked, control characters escaped
     root = ET.Element("testsuites", name=f"hardgate ({report.environment})", time=f"{report.duration_s:.3f}")
     _suite(root, "hardgate.scanners", [scanner_case(s) for s in report.scanners])
     findings = _suite(root, "hardgate.findings", [finding_case(f) for f in report.findings])

@@ -10,9 +10,9 @@ from gate.reporters.base import Reporter
 from gate.reporters.common import (
     WORST_FIRST,
     dependency_summary,
+    human_report,
     location_label,
     plural,
-    redact_report,
     sources_label,
     state_label,
     verdict_summary,
@@ -116,7 +116,7 @@ class MarkdownReporter(Reporter):
     name = "markdown"
 
     def render(self, report: Report) -> str:
-        report = redact_report(report)
+        report = human_report(report)  # secrets masked, control characters escaped
         lines = [f"## {_ICONS[report.verdict]} Hardgate: {cell(verdict_summary(report))}", ""]
         lines.append(f"Target {code(report.target)}, environment **{cell(report.environment)}**.")
         lines.append("")

@@ -9,8 +9,8 @@ from rich.text import Text
 from gate.findings import Severity
 from gate.report import Report, Verdict
 from gate.reporters.common import (
+    human_report,
     location_label,
-    redact_report,
     scanner_line,
     sources_label,
     state_label,
@@ -35,18 +35,21 @@ def findings_table(report: Report) -> Table:
         table.add_row(
             Text(state_label(finding), style="bold" if finding.blocking else "dim"),
             Text(finding.severity.label, style=_SEVERITY_STYLES[finding.severity]),
-            location_label(finding),
-            finding.rule_id,
-            sources_label(finding),
-            finding.message,
+            # Text, not str: rich would read `[...]` in a path or message as markup.
+            Text(location_label(finding)),
+            Text(finding.rule_id),
+            Text(sources_label(finding)),
+            Text(finding.message),
         )
     return table
 
 
 def render_rich(report: Report, console: Console) -> None:
     """Print the report to `console`; the same content as the text format, with colour and tables."""
-    report = redact_report(report)
-    console.print(f"hardgate {report.hardgate_version} — target {report.target}, environment {report.environment}")
+    report = human_report(report)  # secrets masked, control characters escaped
+    console.print(
+        Text(f"hardgate {report.hardgate_version} — target {report.target}, environment {report.environment}")
+    )
     for scan in report.scanners:
         console.print(Text(f"  {scanner_line(scan)}", style="red" if scan.failed else ""))
     if report.findings:

@@ -8,9 +8,9 @@ from gate.reporters.base import Reporter
 from gate.reporters.common import (
     WORST_FIRST,
     dependency_summary,
+    human_report,
     location_label,
     plural,
-    redact_report,
     scanner_line,
     sources_label,
     state_label,
@@ -39,7 +39,7 @@ class TextReporter(Reporter):
     name = "text"
 
     def render(self, report: Report) -> str:
-        report = redact_report(report)
+        report = human_report(report)  # secrets masked, control characters escaped
         lines = [f"hardgate {report.hardgate_version} — target {report.target}, environment {report.environment}"]
         lines.append("scanners:")
         lines.extend(f"  {scanner_line(s)}" for s in report.scanners)
