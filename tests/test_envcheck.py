@@ -154,8 +154,8 @@ def test_prod_hba_address_overlapping_dev_network_is_env006(repo: Path) -> None:
     group_vars = repo / "inventories" / "prod" / "group_vars" / "postgresql.yml"
     edit(
         group_vars,
-        "     + [{'database': 'all', 'user': 'postgres', 'address': '127.0.0.1/32'}] }}",
-        "     + [{'database': 'all', 'user': 'postgres', 'address': '127.0.0.1/32'},\n"
+        "     + [{'database': 'postgres', 'user': 'postgres', 'address': '127.0.0.1/32'}] }}",
+        "     + [{'database': 'postgres', 'user': 'postgres', 'address': '127.0.0.1/32'},\n"
         "        {'database': 'orders', 'user': 'orders_app', 'address': '192.0.2.128/25'}] }}",
     )
     hit = assert_at(findings(repo), "ENV006", "inventories/prod/group_vars/postgresql.yml",
@@ -238,6 +238,39 @@ def test_looser_tls_minimum_in_staging_than_dev_is_env013(repo: Path) -> None:
     hit = assert_at(findings(repo), "ENV013", "inventories/staging/group_vars/postgresql.yml",
                     line_of(staging, "ssl_min_protocol_version"))
     assert hit.severity is Severity.HIGH
+
+
+@pytest.mark.parametrize(
+    ("setting", "cis"),
+    [
+        ("postgresql_hardening_data_checksums: false", "1.4.3"),
+        ("postgresql_hardening_pgbackrest: false", "7.4/8.2"),
+        ("postgresql_hardening_hba_named_only: false", "5.x"),
+        ("postgresql_hardening_log_statement: none", "3.1.25"),
+        ("postgresql_hardening_unix_socket_permissions: '0777'", "2.6"),
+    ],
+)
+def test_cis_postgresql_control_off_in_prod_is_env015(repo: Path, setting: str, cis: str) -> None:
+    group_vars = repo / "inventories" / "prod" / "group_vars" / "postgresql.yml"
+    line = append(group_vars, setting + "\n")
+    hit = assert_at(findings(repo), "ENV015", "inventories/prod/group_vars/postgresql.yml", line)
+    assert f"CIS {cis}" in hit.message
+    assert hit.severity is Severity.HIGH
+
+
+def test_cis_postgresql_control_off_outside_prod_is_no_finding(repo: Path) -> None:
+    group_vars = repo / "inventories" / "dev" / "group_vars" / "postgresql.yml"
+    append(group_vars, "postgresql_hardening_data_checksums: false\npostgresql_hardening_log_statement: none\n")
+    assert only(findings(repo), "ENV015") == []
+
+
+def test_cis_postgresql_weaker_in_prod_than_staging_is_env015(repo: Path) -> None:
+    staging = repo / "inventories" / "staging" / "group_vars" / "postgresql.yml"
+    append(staging, "postgresql_hardening_log_statement: mod\n")
+    prod = repo / "inventories" / "prod" / "group_vars" / "postgresql.yml"
+    line = append(prod, "postgresql_hardening_log_statement: ddl\n")
+    hit = assert_at(findings(repo), "ENV015", "inventories/prod/group_vars/postgresql.yml", line)
+    assert "weaker than staging" in hit.message
 
 
 def test_looser_gate_policy_in_prod_is_env014(repo: Path) -> None:

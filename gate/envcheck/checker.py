@@ -8,6 +8,7 @@ from pathlib import Path
 
 from gate.envcheck import (
     at_rest_mariadb,
+    cis_postgresql,
     gatepolicy,
     hosts,
     identity,
@@ -36,6 +37,7 @@ CHECKS: tuple[Callable[[Context], list[Finding]], ...] = (
     networks.check,
     toggles.check,
     strictness.check,
+    cis_postgresql.check,
     at_rest_mariadb.check,
     gatepolicy.check,
 )

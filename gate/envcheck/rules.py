@@ -45,6 +45,8 @@ RULES: dict[str, Rule] = {
              Severity.HIGH),
         Rule("ENV014", "Gate policy strictness decreases from dev to staging to prod", ("CWE-1188",), Severity.HIGH,
              Severity.HIGH),
+        Rule("ENV015", "CIS PostgreSQL control off in prod, or weaker in prod than in staging", ("CWE-1188",),
+             Severity.HIGH, Severity.HIGH),
         Rule("ENV016", "MariaDB encryption at rest or encrypted backups off in prod, or weaker than staging",
              ("CWE-311",), Severity.HIGH, Severity.HIGH),
     )
