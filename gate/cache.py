@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gate.findings import Finding, FindingState, Location, Severity
+from gate.findings import Evidence, Finding, FindingState, Location, Severity, TraceStep
 from gate.scanners.base import (
     PROBE_TIMEOUT_S,
     RawOutput,
@@ -35,7 +35,7 @@ from gate.scanners.base import (
     probe_version,
 )
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: findings carry a data-flow trace and their evidence
 CACHE_DIR_ENV = "HARDGATE_CACHE_DIR"
 _TUPLE_FIELDS = ("cwe", "owasp", "fix_versions", "aliases", "sources")
 
@@ -111,6 +111,8 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
     for name in _TUPLE_FIELDS:
         data[name] = list(data[name])
     data["extra"] = [list(pair) for pair in finding.extra]
+    data["trace"] = [step.to_dict() for step in finding.trace]
+    data["evidence"] = finding.evidence.value
     return data
 
 
@@ -122,6 +124,11 @@ def finding_from_dict(data: Mapping[str, Any]) -> Finding:
     for name in _TUPLE_FIELDS:
         values[name] = tuple(values.get(name, ()))
     values["extra"] = tuple((str(k), str(v)) for k, v in values.get("extra", ()))
+    values["trace"] = tuple(
+        TraceStep(kind=step["kind"], location=Location(**step["location"]), snippet=step["snippet"])
+        for step in values.get("trace", ())
+    )
+    values["evidence"] = Evidence(values.get("evidence", Evidence.EXACT.value))
     return Finding(**values)
 
 

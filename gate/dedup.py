@@ -1,10 +1,31 @@
-"""Merge findings that several tools reported for the same issue, keeping every source."""
+"""Merge findings that several tools reported for the same issue, keeping every source.
+
+Two passes: findings on the same lines with a shared CWE merge (bandit B608 and a semgrep rule on
+one query); then a shape or exact finding on any line a data-flow trace passes through, with a
+compatible CWE, folds into that flow finding, so one flaw is one finding with its trace.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gate.findings import Finding
+from gate.findings import Evidence, Finding
+
+#: CWEs that name the same flaw at different precision (bandit files `eval` under CWE-78, a taint
+#: rule under CWE-95), compared when a finding folds into a flow finding.
+CWE_FAMILIES: tuple[frozenset[str], ...] = (
+    frozenset({"CWE-89", "CWE-564"}),  # SQL injection
+    frozenset({"CWE-77", "CWE-78", "CWE-88", "CWE-94", "CWE-95"}),  # command and code injection
+    frozenset({"CWE-22", "CWE-23", "CWE-36", "CWE-73"}),  # path traversal
+    frozenset({"CWE-79", "CWE-80"}),  # cross-site scripting
+    frozenset({"CWE-502"}),  # deserialisation
+    frozenset({"CWE-611", "CWE-776"}),  # XML external entities
+    frozenset({"CWE-918"}),  # SSRF
+    frozenset({"CWE-601"}),  # open redirect
+    frozenset({"CWE-90"}),  # LDAP injection
+    frozenset({"CWE-643"}),  # XPath injection
+)
+_STRENGTH = {Evidence.SHAPE: 0, Evidence.EXACT: 1, Evidence.FLOW: 2}
 
 
 def _equivalent_rules(finding: Finding) -> frozenset[str]:
@@ -38,18 +59,48 @@ def same_dependency_issue(a: Finding, b: Finding) -> bool:
     )
 
 
+def _family(cwe: str) -> frozenset[str]:
+    return next((family for family in CWE_FAMILIES if cwe.upper() in family), frozenset({cwe.upper()}))
+
+
+def compatible_cwe(a: Finding, b: Finding) -> bool:
+    """A shared CWE, or two CWEs of one family in CWE_FAMILIES."""
+    return any(_family(x) & _family(y) for x in a.cwe for y in b.cwe)
+
+
+def on_trace(finding: Finding, flow: Finding) -> bool:
+    """Whether `finding` sits on a line `flow`'s trace passes through and describes the same kind of flaw."""
+    if finding is flow or not flow.trace or finding.location is None or finding.is_dependency:
+        return False
+    if finding.tool == "hardgate":  # the gate's own findings (inline suppressions) stay separate
+        return False
+    if len(finding.trace) > len(flow.trace):
+        return False  # the longer trace hosts the shorter one, never the reverse
+    where = finding.location
+    lines = {(where.path, line) for line in range(where.start_line, max(where.end_line, where.start_line) + 1)}
+    if not lines & flow.trace_lines:
+        return False
+    equivalent = finding.rule_id in _equivalent_rules(flow) or flow.rule_id in _equivalent_rules(finding)
+    return equivalent or compatible_cwe(finding, flow)
+
+
 def _merge(primary: Finding, other: Finding) -> Finding:
-    """The worse severity wins; sources, CWEs, OWASP tags, aliases and fixes are unioned."""
+    """A traced flow wins, else the worse severity; sources, CWEs, OWASP tags, aliases and fixes are unioned."""
 
     def union(x: tuple[str, ...], y: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(dict.fromkeys((*x, *y)))
 
-    best = primary if primary.severity >= other.severity else other
+    def rank(finding: Finding) -> tuple[bool, int]:
+        return bool(finding.trace), finding.severity
+
+    best = primary if rank(primary) >= rank(other) else other
     aliases = tuple(sorted(set(primary.vuln_ids | other.vuln_ids) - {best.rule_id}))
     # Remember the rule ids folded in, so a waiver on either tool's rule matches the merged finding.
     merged_rules = {primary.rule_id, other.rule_id}
     merged_rules |= {value for f in (primary, other) for key, value in f.extra if key == "merged_rule_id"}
     return best.replace(
+        severity=max(primary.severity, other.severity),
+        evidence=max(primary.evidence, other.evidence, key=_STRENGTH.__getitem__),
         sources=tuple(sorted(set(primary.sources) | set(other.sources))),
         cwe=union(primary.cwe, other.cwe),
         owasp=union(primary.owasp, other.owasp),
@@ -69,7 +120,7 @@ def _merge(primary: Finding, other: Finding) -> Finding:
 
 
 def deduplicate(findings: Sequence[Finding]) -> list[Finding]:
-    """Fold each finding into the first earlier one describing the same issue."""
+    """Fold each finding into the first earlier one describing the same issue, then into the flow it lies on."""
     merged: list[Finding] = []
     for finding in findings:
         for index, existing in enumerate(merged):
@@ -78,4 +129,18 @@ def deduplicate(findings: Sequence[Finding]) -> list[Finding]:
                 break
         else:
             merged.append(finding)
-    return merged
+    return fold_into_flows(merged)
+
+
+def fold_into_flows(findings: Sequence[Finding]) -> list[Finding]:
+    """Each finding on a flow finding's trace (compatible CWE) merges into it; longer traces host shorter ones."""
+    hosts = sorted((f for f in findings if f.trace), key=lambda f: -len(f.trace))
+    kept: list[Finding] = []
+    for finding in [*hosts, *(f for f in findings if not f.trace)]:
+        for index, host in enumerate(kept):
+            if on_trace(finding, host):
+                kept[index] = _merge(host, finding)
+                break
+        else:
+            kept.append(finding)
+    return kept

@@ -62,6 +62,41 @@ class Location:
         )
 
 
+class Evidence(enum.Enum):
+    """How much a finding proves, which the policy uses to decide whether it may block.
+
+    FLOW: a traced source→sink data flow. EXACT: the match itself is the flaw (debug on, TLS
+    verification off, a weak hash). SHAPE: the code looks like a flaw but nothing shows attacker data
+    reaching it (a SQL string built from a parameter, `import subprocess`).
+    """
+
+    FLOW = "flow"
+    EXACT = "exact"
+    SHAPE = "shape"
+
+    @classmethod
+    def parse(cls, text: str) -> Evidence:
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            raise ValueError(f"unknown evidence {text!r}; expected flow, exact or shape") from None
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """One place on a data-flow trace: where tainted data enters, passes through, or is used."""
+
+    kind: str  # "source" | "step" | "sink"
+    location: Location
+    snippet: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "location": dataclasses.asdict(self.location), "snippet": self.snippet}
+
+
+TRACE_KINDS = ("source", "step", "sink")
+
+
 @dataclass(frozen=True)
 class Finding:
     """One normalised result. Frozen: later stages return modified copies."""
@@ -91,6 +126,13 @@ class Finding:
     blocking: bool = False
     help_uri: str | None = None
     extra: tuple[tuple[str, str], ...] = field(default=())
+    # Ordered source → intermediate steps → sink, for findings a data-flow rule confirmed. Not part of
+    # the fingerprint: a refactor that adds a step must not turn a baselined finding into a new one.
+    trace: tuple[TraceStep, ...] = ()
+    # Scanners that know nothing of evidence (pip-audit, the gate's own findings) report exact facts.
+    evidence: Evidence = Evidence.EXACT
+    # Set by the policy stage: the environment reports this evidence without blocking on it.
+    advisory: bool = False
 
     @property
     def is_dependency(self) -> bool:
@@ -114,7 +156,18 @@ class Finding:
         data["aliases"] = list(self.aliases)
         data["sources"] = list(self.sources)
         data["extra"] = dict(self.extra)
+        data["trace"] = [step.to_dict() for step in self.trace]
+        data["evidence"] = self.evidence.value
         return data
+
+    @property
+    def trace_lines(self) -> frozenset[tuple[str, int]]:
+        """Every (path, line) the trace passes through, for merging shape findings into the flow."""
+        return frozenset(
+            (normalise_path(step.location.path), line)
+            for step in self.trace
+            for line in range(step.location.start_line, max(step.location.end_line, step.location.start_line) + 1)
+        )
 
 
 FINGERPRINT_VERSION = "v1"

@@ -17,14 +17,13 @@ import jsonschema
 from gate.configfile import load_yaml, parse_yaml_text
 from gate.environments import ENVIRONMENTS, canonical_environment
 from gate.errors import ConfigError, UsageError
-from gate.findings import Finding, FindingState, Severity
+from gate.findings import Evidence, Finding, FindingState, Severity
 
 EMBEDDED = "embedded defaults"
 #: Where a target keeps its gate policy, first match wins; every command (scan, baseline create,
 #: policy show, envcheck) looks here when no --policy is given. A bare `policy.yml` is not among
 #: them: too common a name for a file that silently changes what blocks a release.
 POLICY_FILES = ("hardgate-policy.yml", ".hardgate/policy.yml")
-
 
 
 @dataclass(frozen=True)
@@ -52,6 +51,8 @@ class EnvironmentPolicy:
     osv_url: str | None = None
     max_age_days: int | None = None
     on_stale: str = "fail"
+    # Code findings with this evidence are reported as advisory and never block (docs/policy.md).
+    advisory_evidence: frozenset[Evidence] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ def _environment(name: str, section: dict[str, Any]) -> EnvironmentPolicy:
         osv_url=advisories.get("osv_url"),
         max_age_days=advisories.get("max_age_days"),
         on_stale=str(advisories.get("on_stale", "fail")),
+        advisory_evidence=frozenset(Evidence(value) for value in section.get("advisory_evidence") or ()),
     )
 
 
@@ -194,6 +196,10 @@ def strictness_problems(environments: dict[str, EnvironmentPolicy]) -> list[str]
             problems.append(f"environments.{name}.fail_on_scanner_error: must be true ({name} always fails closed)")
         if environments[name].on_stale != "fail":
             problems.append(f"environments.{name}.advisories.on_stale: must be 'fail' (stale advisories block {name})")
+        if Evidence.FLOW in environments[name].advisory_evidence:
+            problems.append(
+                f"environments.{name}.advisory_evidence: must not list 'flow' (a traced flow blocks in {name})"
+            )
         if environments[name].inline_suppressions != "finding":
             problems.append(
                 f"environments.{name}.inline_suppressions: must be 'finding' (inline suppressions need review)"
@@ -218,6 +224,9 @@ def strictness_problems(environments: dict[str, EnvironmentPolicy]) -> list[str]
         for severity in Severity:
             if not _at_most(stricter.max_counts.get(severity), looser.max_counts.get(severity)):
                 report(f"max_counts.{severity.label}", "allows more findings")
+        extra_advisory = sorted(e.value for e in stricter.advisory_evidence - looser.advisory_evidence)
+        if extra_advisory:
+            report("advisory_evidence", f"also reports {extra_advisory[0]!r} findings as advisory")
         extra_excludes = sorted(set(stricter.exclude_paths) - set(looser.exclude_paths))
         if extra_excludes:
             report("exclude_paths", f"also excludes {extra_excludes[0]!r}")
@@ -251,12 +260,28 @@ def apply_rule_overrides(findings: Sequence[Finding], policy: EnvironmentPolicy)
     return result
 
 
+def is_advisory(finding: Finding, policy: EnvironmentPolicy) -> bool:
+    """An open code finding whose evidence the environment only reports; a rule's `block` override outranks it.
+
+    Dependency advisories and the gate's own findings (not scanned, inline suppressions) are facts,
+    never advisory, whatever the list says.
+    """
+    if finding.state is not FindingState.OPEN or finding.is_dependency or finding.tool == "hardgate":
+        return False
+    override = policy.rules.get(finding.rule_id)
+    if override is not None and override.block is not None:
+        return False
+    return finding.evidence in policy.advisory_evidence
+
+
 def _blocks(finding: Finding, policy: EnvironmentPolicy) -> bool:
     if finding.state is not FindingState.OPEN:
         return False
     override = policy.rules.get(finding.rule_id)
     if override is not None and override.block is not None:
         return override.block
+    if is_advisory(finding, policy):
+        return False
     if finding.severity >= policy.block_on:
         return True
     return policy.block_fixable_dependencies and finding.is_dependency and bool(finding.fix_versions)
@@ -264,7 +289,7 @@ def _blocks(finding: Finding, policy: EnvironmentPolicy) -> bool:
 
 def evaluate(findings: Sequence[Finding], policy: EnvironmentPolicy) -> Evaluation:
     """Mark each finding blocking or not, and say why the release is blocked (no reasons: it passes)."""
-    marked = [f.replace(blocking=_blocks(f, policy)) for f in findings]
+    marked = [f.replace(blocking=_blocks(f, policy), advisory=is_advisory(f, policy)) for f in findings]
     reasons: list[str] = []
     blocking_count = sum(1 for f in marked if f.blocking)
     if blocking_count:
@@ -273,7 +298,7 @@ def evaluate(findings: Sequence[Finding], policy: EnvironmentPolicy) -> Evaluati
             + (" or with a dependency fix available" if policy.block_fixable_dependencies else "")
         )
     for severity, limit in sorted(policy.max_counts.items(), reverse=True):
-        open_at = [f for f in marked if f.state is FindingState.OPEN and f.severity == severity]
+        open_at = [f for f in marked if f.state is FindingState.OPEN and not f.advisory and f.severity == severity]
         if len(open_at) > limit:
             reasons.append(f"{len(open_at)} open {severity.label} finding(s), more than the maximum of {limit}")
             marked = [f.replace(blocking=True) if f in open_at else f for f in marked]

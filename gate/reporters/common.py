@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import unicodedata
 
-from gate.findings import Finding, FindingState, Severity
+from gate.findings import Finding, FindingState, Severity, TraceStep
 from gate.redact import redact, secret_values
 from gate.report import Report, Verdict
 from gate.scanners.base import ScanResult
@@ -26,6 +26,8 @@ def finding_secrets(finding: Finding) -> frozenset[str]:
     """Secret values in a finding's source text: its snippet and trace, read with their file's syntax."""
     path = finding.location.path if finding.location else ""
     found = set(secret_values(finding.snippet, path))
+    for step in finding.trace:
+        found |= secret_values(step.snippet, step.location.path)
     return frozenset(found)
 
 
@@ -41,6 +43,10 @@ def redact_finding(finding: Finding, known: frozenset[str] = frozenset()) -> Fin
         title=redact(finding.title, known=known),
         message=redact(finding.message, known=known),
         snippet=redact(finding.snippet, path, known=known),
+        trace=tuple(
+            dataclasses.replace(step, snippet=redact(step.snippet, step.location.path, known=known))
+            for step in finding.trace
+        ),
         waiver_justification=(
             redact(finding.waiver_justification, known=known) if finding.waiver_justification else None
         ),
@@ -106,6 +112,14 @@ def _printable_finding(finding: Finding) -> Finding:
         location=location,
         package=printable(finding.package) if finding.package is not None else None,
         version=printable(finding.version) if finding.version is not None else None,
+        trace=tuple(
+            dataclasses.replace(
+                step,
+                snippet=printable(" ".join(step.snippet.splitlines())),  # shown inline after the step
+                location=dataclasses.replace(step.location, path=printable(step.location.path)),
+            )
+            for step in finding.trace
+        ),
         waiver_justification=(
             printable(" ".join(finding.waiver_justification.splitlines())) if finding.waiver_justification else None
         ),
@@ -167,12 +181,24 @@ def location_label(finding: Finding) -> str:
 
 
 def state_label(finding: Finding) -> str:
-    """BLOCKING / open / waived (id) / baselined."""
+    """BLOCKING / open / advisory / waived (id) / baselined."""
     if finding.state is FindingState.WAIVED:
         return f"waived ({finding.waiver_id})" if finding.waiver_id else "waived"
     if finding.state is FindingState.BASELINED:
         return "baselined"
-    return "BLOCKING" if finding.blocking else "open"
+    if finding.blocking:
+        return "BLOCKING"
+    return "advisory" if finding.advisory else "open"
+
+
+def step_label(step: TraceStep) -> str:
+    """`app.py:12` for one place on a data-flow trace."""
+    return f"{step.location.path}:{step.location.start_line}"
+
+
+def trace_label(finding: Finding) -> str:
+    """`app.py:6 → app.py:7 → app.py:9`: source, steps and sink of a traced flow; empty without a trace."""
+    return " → ".join(step_label(step) for step in finding.trace)
 
 
 def dependency_summary(finding: Finding) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 from gate.findings import Finding, FindingState
 from gate.report import Report
 from gate.reporters.base import Reporter
-from gate.reporters.common import SECURITY_SEVERITY, WORST_FIRST, redact_report, verdict_summary
+from gate.reporters.common import SECURITY_SEVERITY, WORST_FIRST, redact_report, trace_label, verdict_summary
 from gate.scanners.base import ScanResult
 
 #: Bump the number only for a breaking change; added keys keep it (consumers ignore unknown keys).
@@ -21,6 +21,7 @@ SCHEMA_ID = "hardgate-report/1"
 def finding_dict(finding: Finding) -> dict[str, Any]:
     data = finding.to_dict()
     data["security_severity"] = SECURITY_SEVERITY[finding.severity]
+    data["flow"] = trace_label(finding)  # `app.py:8 → app.py:11`, empty without a traced flow
     return data
 
 

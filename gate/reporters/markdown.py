@@ -15,6 +15,8 @@ from gate.reporters.common import (
     plural,
     sources_label,
     state_label,
+    step_label,
+    trace_label,
     verdict_summary,
 )
 
@@ -63,6 +65,8 @@ def finding_row(finding: Finding) -> str:
     what = finding.message if finding.title in (finding.rule_id, "") else f"{finding.title}: {finding.message}"
     if finding.is_dependency:
         what = f"{what} ({dependency_summary(finding)})"
+    if finding.trace:
+        what = f"{what} (flow {step_label(finding.trace[0])} → {step_label(finding.trace[-1])})"
     return (
         f"| {state_label(finding)} | {finding.severity.label} | {code(location_label(finding))} "
         f"| {code(finding.rule_id)} | {cell(sources_label(finding))} | {cell(what)} |"
@@ -90,12 +94,16 @@ def finding_details(finding: Finding) -> list[str]:
     facts = [
         dependency_summary(finding),
         ", ".join(finding.cwe),
+        f"flow: {trace_label(finding)}" if finding.trace else "",
         f"waiver: {finding.waiver_justification}" if finding.waiver_justification else "",
         f"fingerprint {finding.fingerprint}" if finding.fingerprint else "",
     ]
     lines.extend(f"- {cell(fact)}" for fact in facts if fact)
     if finding.snippet:
         lines.extend(["", *fenced(finding.snippet)])
+    if finding.trace:
+        steps = "\n".join(f"{step.kind:<6} {step_label(step)}  {step.snippet}" for step in finding.trace)
+        lines.extend(["", *fenced(steps)])
     return [*lines, ""]
 
 

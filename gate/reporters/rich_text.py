@@ -14,6 +14,7 @@ from gate.reporters.common import (
     scanner_line,
     sources_label,
     state_label,
+    trace_label,
     verdict_line,
 )
 
@@ -39,7 +40,7 @@ def findings_table(report: Report) -> Table:
             Text(location_label(finding)),
             Text(finding.rule_id),
             Text(sources_label(finding)),
-            Text(finding.message),
+            Text(f"{finding.message}\nflow: {trace_label(finding)}" if finding.trace else finding.message),
         )
     return table
 

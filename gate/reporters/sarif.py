@@ -105,6 +105,40 @@ def physical_location(finding: Finding) -> dict[str, Any] | None:
     return {"artifactLocation": {"uri": where.path, "uriBaseId": SRCROOT}, "region": region}
 
 
+def code_flows(finding: Finding) -> list[dict[str, Any]]:
+    """A traced data flow as one thread flow, source first: dashboards draw it step by step."""
+    if not finding.trace:
+        return []
+    locations = []
+    for order, step in enumerate(finding.trace, start=1):
+        start_line = max(step.location.start_line, 1)
+        region: dict[str, Any] = {"startLine": start_line, "endLine": max(step.location.end_line, start_line)}
+        if step.location.start_column > 0:
+            region["startColumn"] = step.location.start_column
+        if step.snippet:
+            region["snippet"] = {"text": step.snippet}
+        locations.append(
+            {
+                "location": {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": step.location.path, "uriBaseId": SRCROOT},
+                        "region": region,
+                    },
+                    "message": {"text": f"{step.kind}: {step.snippet}" if step.snippet else step.kind},
+                },
+                "kinds": ["taint"],
+                "importance": "important" if step.kind == "step" else "essential",
+                "executionOrder": order,
+            }
+        )
+    return [
+        {
+            "message": {"text": f"{finding.trace[0].kind} to {finding.trace[-1].kind}"},
+            "threadFlows": [{"locations": locations}],
+        }
+    ]
+
+
 def suppressions(finding: Finding) -> list[dict[str, Any]]:
     if finding.state is FindingState.WAIVED:
         justification = finding.waiver_justification or "waived"
@@ -128,11 +162,15 @@ def result(finding: Finding, rule_index: int) -> dict[str, Any]:
             "blocking": finding.blocking,
             "state": state_label(finding),
             "sources": list(finding.sources or (finding.tool,)),
+            "evidence": finding.evidence.value,
         },
     }
     location = physical_location(finding)
     if location is not None:
         entry["locations"] = [{"physicalLocation": location}]
+    flows = code_flows(finding)
+    if flows:
+        entry["codeFlows"] = flows
     if finding.fingerprint:
         entry["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
     if finding.is_dependency:

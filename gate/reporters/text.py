@@ -14,6 +14,8 @@ from gate.reporters.common import (
     scanner_line,
     sources_label,
     state_label,
+    step_label,
+    trace_label,
     verdict_line,
 )
 
@@ -29,6 +31,9 @@ def finding_lines(finding: Finding) -> list[str]:
         lines.append(f"      {dependency_summary(finding)}")
     if finding.cwe:
         lines.append(f"      {', '.join(finding.cwe)}")
+    if finding.trace:
+        lines.append(f"      flow: {trace_label(finding)}")
+        lines.extend(f"        {step.kind:<6} {step_label(step)}  {step.snippet}" for step in finding.trace)
     if finding.waiver_justification:
         lines.append(f"      waiver: {finding.waiver_justification}")
     lines.extend(f"      > {line}" for line in finding.snippet.splitlines()[:SNIPPET_LINES])
@@ -62,8 +67,10 @@ class TextReporter(Reporter):
             return ["findings: none"]
         waived = sum(1 for f in findings if f.state is FindingState.WAIVED)
         baselined = sum(1 for f in findings if f.state is FindingState.BASELINED)
+        advisory = sum(1 for f in findings if f.advisory)
         lines = [
-            f"findings: {len(findings)} ({len(report.blocking)} blocking, {waived} waived, {baselined} baselined)"
+            f"findings: {len(findings)} ({len(report.blocking)} blocking, {advisory} advisory, "
+            f"{waived} waived, {baselined} baselined)"
         ]
         for severity in WORST_FIRST:
             group = [f for f in findings if f.severity is severity]

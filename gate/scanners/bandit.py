@@ -6,6 +6,8 @@ import json
 
 from gate.findings import Finding, Location, normalise_path
 from gate.scanners.base import RawOutput, ScanConfig, Scanner, ScanResult, ScanStatus, ScanTarget, first_line
+from gate.scanners.evidence import bandit_evidence
+from gate.scanners.pyversion import bandit_python, unparsed_reason
 from gate.scanners.severity import bandit_severity
 from gate.scanners.source import has_marker, read_lines, snippet
 
@@ -55,13 +57,7 @@ class BanditScanner(Scanner):
                 reason=f"{len(unread)} file(s) given to bandit have no results or metrics, e.g. {unread[0]}",
             )
         if errors:
-            first = errors[0]
-            return ScanResult(
-                self.name,
-                ScanStatus.FAILED,
-                reason=f"{len(errors)} file(s) not analysed, e.g. {normalise_path(str(first.get('filename')))}: "
-                f"{first.get('reason')}",
-            )
+            return ScanResult(self.name, ScanStatus.FAILED, reason=self._errors_reason(errors, target))
         findings: list[Finding] = []
         suppressed: list[Finding] = []
         try:
@@ -71,6 +67,23 @@ class BanditScanner(Scanner):
         except (KeyError, TypeError, ValueError) as exc:
             return ScanResult(self.name, ScanStatus.FAILED, reason=f"unexpected bandit result shape: {exc}")
         return ScanResult(self.name, ScanStatus.OK, findings=tuple(findings), suppressed_inline=tuple(suppressed))
+
+    def _errors_reason(self, errors: list[object], target: ScanTarget) -> str:
+        """A file bandit could not parse is named with why: newer syntax (and which Python), or broken."""
+        described = [e for e in errors if isinstance(e, dict)]
+        syntax = [
+            normalise_path(str(e.get("filename")))
+            for e in described
+            if "syntax error" in str(e.get("reason", "")).lower() and e.get("filename")
+        ]
+        if syntax and len(syntax) == len(errors):
+            running = bandit_python(self.executable(), self.environment())
+            return unparsed_reason(syntax, target.root, running)
+        first = described[0] if described else {}
+        return (
+            f"{len(errors)} file(s) not analysed, e.g. {normalise_path(str(first.get('filename')))}: "
+            f"{first.get('reason')}"
+        )
 
     def _finding(self, item: dict[str, object], target: ScanTarget) -> tuple[Finding, bool]:
         path = normalise_path(str(item["filename"]))
@@ -99,5 +112,6 @@ class BanditScanner(Scanner):
             snippet=snippet(lines, start, end),
             sources=(self.name,),
             help_uri=str(item.get("more_info") or "") or None,
+            evidence=bandit_evidence(test_id),
         )
         return finding, has_marker(lines, start, end, self.name)
