@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gate.errors import UsageError
 from gate.reporters.base import Reporter
+from gate.reporters.cyclonedx import CyclonedxReporter
 from gate.reporters.github import GithubReporter
 from gate.reporters.gitlab import GitlabReporter
 from gate.reporters.html import HtmlReporter
@@ -24,6 +25,7 @@ REPORTERS: dict[str, type[Reporter]] = {
         GitlabReporter,
         GithubReporter,
         HtmlReporter,
+        CyclonedxReporter,
     )
 }
 
