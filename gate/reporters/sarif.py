@@ -8,9 +8,12 @@ The contributing tools are kept in each result's `properties.sources` and as run
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from gate.findings import Finding, FindingState, Severity
+from gate.dependencies import discover
+from gate.findings import Finding, FindingState, Location, Severity, canonical_package_name
 from gate.report import Report
 from gate.reporters.base import Reporter
 from gate.reporters.common import (
@@ -28,6 +31,8 @@ SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "hardgate/v1"
 SRCROOT = "%SRCROOT%"
+#: Where a dependency rule's help points when the advisory carries no link of its own.
+ADVISORY_BASE = "https://osv.dev/vulnerability/"
 
 _LEVELS = {
     Severity.CRITICAL: "error",
@@ -84,9 +89,15 @@ def rule(finding: Finding) -> dict[str, Any]:
             "precision": {"high": "high", "low": "low"}.get(finding.confidence, "medium"),
         },
     }
-    if finding.help_uri:
-        entry["helpUri"] = finding.help_uri
+    help_uri = finding.help_uri or (ADVISORY_BASE + quote(finding.rule_id) if finding.is_dependency else None)
+    if help_uri:
+        entry["helpUri"] = help_uri  # for a dependency rule: the advisory
     return entry
+
+
+def artifact_uri(path: str) -> str:
+    """A relative URI reference: spaces, `%`, `#` and other reserved characters percent-encoded, `/` kept."""
+    return quote(path, safe="/")
 
 
 def physical_location(finding: Finding) -> dict[str, Any] | None:
@@ -102,7 +113,7 @@ def physical_location(finding: Finding) -> dict[str, Any] | None:
         region["endColumn"] = where.end_column
     if finding.snippet:
         region["snippet"] = {"text": finding.snippet}
-    return {"artifactLocation": {"uri": where.path, "uriBaseId": SRCROOT}, "region": region}
+    return {"artifactLocation": {"uri": artifact_uri(where.path), "uriBaseId": SRCROOT}, "region": region}
 
 
 def code_flows(finding: Finding) -> list[dict[str, Any]]:
@@ -121,7 +132,7 @@ def code_flows(finding: Finding) -> list[dict[str, Any]]:
             {
                 "location": {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": step.location.path, "uriBaseId": SRCROOT},
+                        "artifactLocation": {"uri": artifact_uri(step.location.path), "uriBaseId": SRCROOT},
                         "region": region,
                     },
                     "message": {"text": f"{step.kind}: {step.snippet}" if step.snippet else step.kind},
@@ -202,12 +213,40 @@ def invocation(report: Report) -> dict[str, Any]:
     return entry
 
 
+def locate_dependencies(report: Report) -> tuple[Finding, ...]:
+    """Give a dependency finding without a location the manifest line that pins it, `-r`-included files too:
+    code scanning drops a result that has no location."""
+    root = Path(report.target)
+    if all(f.location is not None or not f.is_dependency for f in report.findings) or not root.is_dir():
+        return report.findings
+    pins: dict[tuple[str, str], Location] = {}
+    for dependency in discover(root).dependencies:
+        if dependency.version is not None:
+            where = Location(dependency.manifest, dependency.line or 0, dependency.line or 0)
+            pins.setdefault((canonical_package_name(dependency.name), dependency.version), where)
+    return tuple(
+        f.replace(location=pins.get((canonical_package_name(f.package or ""), f.version or "")))
+        if f.is_dependency and f.location is None
+        else f
+        for f in report.findings
+    )
+
+
+def original_uri_base_ids(report: Report) -> dict[str, Any]:
+    """%SRCROOT% is the scanned tree; an absolute file URI when it is here, so a viewer can resolve paths."""
+    root = Path(report.target)
+    base: dict[str, Any] = {"description": {"text": "The root of the tree hardgate scanned"}}
+    if root.is_dir():
+        base["uri"] = root.resolve().as_uri().rstrip("/") + "/"
+    return {SRCROOT: base}
+
+
 def sarif_log(report: Report) -> dict[str, Any]:
     report = redact_report(report)
     rules: dict[str, dict[str, Any]] = {}
     indexes: dict[str, int] = {}
     results = []
-    for finding in report.findings:
+    for finding in locate_dependencies(report):
         if finding.rule_id not in rules:
             indexes[finding.rule_id] = len(rules)
             rules[finding.rule_id] = rule(finding)
@@ -222,6 +261,7 @@ def sarif_log(report: Report) -> dict[str, Any]:
         },
         # GitHub keeps one alert set per category; one per environment stops prod and dev runs overwriting.
         "automationDetails": {"id": f"hardgate/{report.environment}/"},
+        "originalUriBaseIds": original_uri_base_ids(report),
         "invocations": [invocation(report)],
         "results": results,
         "properties": {
