@@ -62,5 +62,9 @@ def _register() -> None:
 
     main.add_command(doctor.doctor)
 
+    from gate.cli import rules
+
+    main.add_command(rules.rules)
+
 
 _register()
