@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import psycopg
 import pymysql
@@ -190,7 +190,7 @@ def test_burst_of_syntax_errors_from_the_app_role_raises_an_alert(
 
 
 class _Receiver(http.server.BaseHTTPRequestHandler):
-    received: list[tuple[str, Any]] = []
+    received: ClassVar[list[tuple[str, Any]]] = []
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
@@ -253,3 +253,71 @@ def test_alert_and_log_files_are_not_world_readable() -> None:
         if path.exists():
             assert path.stat().st_mode & 0o007 == 0, f"{path} is world-accessible"
     assert ALERTS.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.fixture(scope="module")
+def customers_audited(sql_module: Callable[..., str]) -> str:
+    """orders.customers, the local inventory's sensitive table, created by the owner role if missing,
+    then audited by a converge of playbooks/monitoring.yml (grants are made for existing tables)."""
+    sql_module(
+        "SET ROLE orders_owner; CREATE TABLE IF NOT EXISTS orders.customers (id serial PRIMARY KEY, "
+        "name text)",
+        db="orders",
+    )
+    repo = Path(__file__).resolve().parents[2]
+    converge = subprocess.run(
+        ["ansible-playbook", "-i", "inventories/local", "playbooks/monitoring.yml", "-e", "env=local"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert converge.returncode == 0, converge.stdout[-2000:]
+    return "orders.customers"
+
+
+@pytest.fixture(scope="module")
+def sql_module() -> Callable[..., str]:
+    def run(query: str, db: str = "postgres") -> str:
+        done = subprocess.run(
+            ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-At", "-U", "postgres", "-d", db, "-c", query],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    return run
+
+
+def test_reading_a_sensitive_table_leaves_an_object_audit_line_without_values(
+    customers_audited: str,
+    connect: Callable[..., psycopg.Connection[Any]],
+    readonly_cert: dict[str, str],
+    server_log: Callable[[], str],
+) -> None:
+    """The readonly role reads, the app role updates: each leaves AUDIT: OBJECT naming role (in the
+    prefix), table and statement class; the bound value never appears."""
+    secret_value = f"hgval_{uuid.uuid4().hex}"
+    with connect("orders_readonly", **readonly_cert) as conn:
+        conn.execute(f"SELECT id FROM {customers_audited} WHERE name = %s", (secret_value,))
+    with connect("orders_app") as conn:
+        conn.execute(f"UPDATE {customers_audited} SET name = name WHERE name = %s", (secret_value,))
+    log = server_log().splitlines()
+    reads = [line for line in log if "user=orders_readonly" in line and "AUDIT: OBJECT" in line]
+    writes = [line for line in log if "user=orders_app" in line and "AUDIT: OBJECT" in line]
+    assert any(f",READ,SELECT,TABLE,{customers_audited}," in line for line in reads), reads[-3:]
+    assert any(f",WRITE,UPDATE,TABLE,{customers_audited}," in line for line in writes), writes[-3:]
+    assert secret_value not in "\n".join(log)
+
+
+def test_a_table_not_listed_as_sensitive_leaves_no_object_audit_line(
+    orders_table: str,
+    connect: Callable[..., psycopg.Connection[Any]],
+    readonly_cert: dict[str, str],
+    server_log: Callable[[], str],
+) -> None:
+    """The control: object auditing is per table, not every read of the database."""
+    with connect("orders_readonly", **readonly_cert) as conn:
+        conn.execute(f"SELECT count(*) FROM {orders_table}")
+    assert not [line for line in server_log().splitlines() if "AUDIT: OBJECT" in line and orders_table in line]
