@@ -14,6 +14,7 @@ import json
 import socket
 import struct
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -260,13 +261,19 @@ def customers_audited(sql_module: Callable[..., str]) -> str:
     """orders.customers, the local inventory's sensitive table, created by the owner role if missing,
     then audited by a converge of playbooks/monitoring.yml (grants are made for existing tables)."""
     sql_module(
-        "SET ROLE orders_owner; CREATE TABLE IF NOT EXISTS orders.customers (id serial PRIMARY KEY, "
-        "name text)",
+        "SET ROLE orders_owner; CREATE TABLE IF NOT EXISTS orders.customers (id serial PRIMARY KEY, name text)",
         db="orders",
     )
     repo = Path(__file__).resolve().parents[2]
     converge = subprocess.run(
-        ["ansible-playbook", "-i", "inventories/local", "playbooks/monitoring.yml", "-e", "env=local"],
+        [
+            str(Path(sys.executable).parent / "ansible-playbook"),
+            "-i",
+            "inventories/local",
+            "playbooks/monitoring.yml",
+            "-e",
+            "env=local",
+        ],
         cwd=repo,
         capture_output=True,
         text=True,

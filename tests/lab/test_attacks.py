@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import lab
@@ -172,3 +173,37 @@ def test_burst_of_syntax_errors_from_the_app_role_raises_an_alert(
     assert probe(
         prod.namespace, "postgresql", **pg_settings(prod, "orders_app", env_secrets("prod")["orders_app"], ca)
     )["ok"], "the application itself was blocked"
+
+
+def test_readonly_read_of_a_sensitive_table_leaves_an_object_audit_line(
+    probe: Probe, host_file: HostFile, env_secrets: Secrets, hosts: dict[str, lab.LabHost]
+) -> None:
+    """prod lists orders.customers as sensitive: once it exists and the monitoring play has run,
+    a read by orders_readonly (client certificate + password) is in prod-db's log as AUDIT: OBJECT."""
+    prod = hosts["prod"]
+    created = on_host(prod, "psql", "-X", "-v", "ON_ERROR_STOP=1", "-U", "postgres", "-d", "orders", "-c",
+                      "SET ROLE orders_owner; CREATE TABLE IF NOT EXISTS orders.customers (id serial PRIMARY KEY, "
+                      "name text)")  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    converge = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(lab.INVENTORIES / "prod"),
+         str(lab.REPO / "playbooks" / "monitoring.yml"), "-e", "env=prod"],
+        capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert converge.returncode == 0, converge.stdout[-2000:]
+    ca = host_file(prod, CA["postgresql"])
+    cert = {"sslcert": host_file(prod, f"{PG_PKI}/clients/orders_readonly.crt"),
+            "sslkey": host_file(prod, f"{PG_PKI}/clients/orders_readonly.key")}  # fmt: skip
+    settings = pg_settings(prod, "orders_readonly", env_secrets("prod")["orders_readonly"], ca, **cert,
+                           statements=["SELECT count(*) FROM orders.customers"])  # fmt: skip
+    assert probe(prod.namespace, "postgresql", **settings) == {"ok": True, "errors": 0}
+
+    def audited() -> bool:
+        logs = (prod.root / "var/log/postgresql").glob("postgresql-15-main*.log")
+        return any(
+            "user=orders_readonly" in line and ",READ,SELECT,TABLE,orders.customers," in line
+            for path in logs
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+        )
+
+    wait_for(audited, "an AUDIT: OBJECT line for the read", 20)
