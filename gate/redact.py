@@ -35,8 +35,11 @@ _LONGEST_LINE = 4_000  # a minified line is not worth scanning character by char
 
 # `scheme://user:SECRET@host`: the password runs to the last `@` before the host part.
 _DSN = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@'\"]*:)(?P<secret>[^\s/'\"]+)(?=@)")
+# The lookbehind starts a name only where one can start: without it the leading `[\w.\-]*` is retried
+# at every position of every word, which made this the slowest pattern by far.
 _CREDENTIAL_NAME = (
-    r"[\w.\-]*(?:password|passwd|pwd|passphrase|secret|token|api[_\-]?key|access[_\-]?key|private[_\-]?key)[\w\-]*"
+    r"(?<![\w.\-])[\w.\-]*"
+    r"(?:password|passwd|pwd|passphrase|secret|token|api[_\-]?key|access[_\-]?key|private[_\-]?key)[\w\-]*"
 )
 # `password = "hunter2"`, `"api_key": 'x'`, `token => "x"`: mask the string literal's contents.
 _QUOTED_ASSIGNMENT = re.compile(
@@ -79,6 +82,7 @@ _PRIVATE_KEY = re.compile(
 _PLACEHOLDERS = frozenset(
     {"password", "passwd", "pass", "pwd", "secret", "token", "user", "username", "value", "xxx", "xxxx", "..."}
 )
+_HINTS = ("pass", "pwd", "secret", "token", "key", "identified", "bearer", "basic", "://", "-p")
 _SHAPES = (_DSN, _QUOTED_ASSIGNMENT, _BARE_ASSIGNMENT, _UNQUOTED_VALUE, _CLI_PASSWORD, _SQL_PASSWORD, _AUTH_HEADER)
 
 
@@ -99,9 +103,15 @@ def _line_values(line: str, filename: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def _may_hold_credential(text: str) -> bool:
+    """A cheap test before the keyword patterns: most messages and snippets hold none of these."""
+    lowered = text.lower()
+    return any(hint in lowered for hint in _HINTS)
+
+
 def _shape_values(text: str) -> set[str]:
     values: set[str] = set()
-    for pattern in _SHAPES:
+    for pattern in _SHAPES if _may_hold_credential(text) else ():
         for match in pattern.finditer(text):
             value = match.group("secret2") if "secret2" in pattern.groupindex and match.group("secret2") else None
             value = value or match.group("secret")
@@ -113,6 +123,7 @@ def _shape_values(text: str) -> set[str]:
     return values
 
 
+@functools.lru_cache(maxsize=65_536)  # every reporter masks its own copy of the same report
 def secret_values(text: str, filename: str = "") -> frozenset[str]:
     """Every secret value recognised in `text` (a snippet of `filename`, or free text)."""
     if not text:
@@ -170,7 +181,7 @@ def redact(text: str, filename: str = "", known: Iterable[str] = ()) -> str:
         return text
     values = secret_values(text, filename) | frozenset(known)
     text = _PRIVATE_KEY.sub(_mask_private_key, text)
-    for pattern in _SHAPES:
+    for pattern in _SHAPES if _may_hold_credential(text) else ():
         text = pattern.sub(_mask_group, text)
     text = _AWS_ACCESS_KEY.sub(MASK, text)
     text = _GITHUB_TOKEN.sub(MASK, text)

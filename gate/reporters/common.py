@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import unicodedata
+import re
 
 from gate.findings import Finding, FindingState, Severity, TraceStep
 from gate.redact import redact, secret_values
@@ -78,26 +78,22 @@ _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def _unsafe(char: str) -> bool:
-    return char in _BIDI or unicodedata.category(char) in ("Cc", "Zl", "Zp")
+_UNSAFE = re.compile("[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029" + "".join(sorted(_BIDI)) + "]")
+# Snippets keep line breaks and tabs: reporters prefix every snippet line, and a tab forges nothing.
+_UNSAFE_BUT_NEWLINE = re.compile("[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u2028\\u2029" + "".join(sorted(_BIDI)) + "]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return _ESCAPES.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 256 else f"\\u{ord(char):04x}")
 
 
 def printable(text: str, keep_newlines: bool = False) -> str:
     """`text` with every control character shown as an escape (`\\n`, `\\x1b`, `\\u202e`).
 
-    keep_newlines: a snippet's line breaks stay (reporters prefix every snippet line themselves).
+    keep_newlines: a snippet's line breaks and tabs stay (reporters prefix every snippet line themselves).
     """
-    if text.isprintable() and not any(char in _BIDI for char in text):
-        return text
-    out = []
-    for char in text:
-        if keep_newlines and char == "\n":
-            out.append(char)
-        elif _unsafe(char):
-            out.append(_ESCAPES.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 256 else f"\\u{ord(char):04x}"))
-        else:
-            out.append(char)
-    return "".join(out)
+    return (_UNSAFE_BUT_NEWLINE if keep_newlines else _UNSAFE).sub(_escape, text)
 
 
 def _printable_finding(finding: Finding) -> Finding:
