@@ -4,7 +4,8 @@ Usage: bench/realworld.py [--cache-dir DIR] [--only NAME ...] [--timeout S] [--s
 
 Each project's sdist is fetched once with `pip download --no-deps --no-binary :all:` into the cache
 dir (outside the repository, never committed) and unpacked there. Every scan is `hardgate scan DIR
---env prod --no-cache --advisories STORE --format json` in a child process, against an offline
+--env prod --policy bench/realworld-policy.yml --no-cache --advisories STORE --format json` in a
+child process (the policy scopes each scan to what the project ships: test suites and docs out), against an offline
 advisory store imported from examples/advisories. For each tree the script prints files, wall time,
 peak memory (the child's and its scanners' largest resident set, from wait4's rusage), verdict and
 every scanner's status. A failed scanner is a benchmark failure: the script exits 1.
@@ -34,6 +35,8 @@ HARDGATE = Path(sys.executable).parent / "hardgate"
 PROJECTS = ("Django==5.1.4", "Flask==3.1.0", "SQLAlchemy==2.0.36", "ansible-core==2.18.1", "wagtail==6.3.1")
 # The dependency work's monorepo fixture when it exists, else this benchmark's own.
 MONOREPOS = (REPO / "tests" / "fixtures" / "monorepo", REPO / "bench" / "monorepo")
+# What ships: test suites and docs excluded (see the file for why).
+POLICY = REPO / "bench" / "realworld-policy.yml"
 
 
 @dataclass(frozen=True)
@@ -79,16 +82,19 @@ def fetch(spec: str, cache: Path) -> Path:
 
 
 def count_files(tree: Path) -> int:
+    """Files the scan considers: everything the policy's exclusions leave."""
+    from gate.policy import load_policy
     from gate.targets import walk_files
 
-    return len(walk_files(tree, ()))
+    return len(walk_files(tree, load_policy(POLICY).for_environment("prod").exclude_paths))
 
 
 def scan(name: str, tree: Path, store: Path, timeout_s: float, extra_env: dict[str, str] | None = None) -> Run:
     """One `hardgate scan` in a child process; wall time and the peak RSS of the child and its scanners."""
     with tempfile.TemporaryDirectory() as out:
         report_path = Path(out) / "report.json"
-        argv = [str(HARDGATE), "scan", str(tree), "--env", "prod", "--no-cache", "--advisories", str(store),
+        argv = [str(HARDGATE), "scan", str(tree), "--env", "prod", "--policy", str(POLICY), "--no-cache",
+                "--advisories", str(store),
                 "--timeout", f"{timeout_s:g}", "--format", "json", "--output", str(report_path)]  # fmt: skip
         env = {**os.environ, **(extra_env or {})}
         started = time.monotonic()

@@ -81,7 +81,7 @@ def watchdog_bound(scanners: int, jobs: int, timeout_s: float) -> float:
     """The longest the scanner stage may take before the watchdog kills it.
 
     Each scanner may use its --timeout for its run plus a `--version` probe before (cache) and after
-    it, each bounded by min(timeout, 30 s); scanners beyond --jobs wait for a free slot.
+    it, each bounded by min(timeout, 60 s); scanners beyond --jobs wait for a free slot.
     """
     waves = math.ceil(max(1, scanners) / max(1, jobs))
     return waves * (timeout_s + 2 * min(timeout_s, PROBE_TIMEOUT_S)) + WATCHDOG_GRACE_S

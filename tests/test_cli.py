@@ -79,7 +79,8 @@ def test_missing_scanner_exits_3(sqli_app: Path, path_without) -> None:  # type:
     path_without("semgrep")
     done = hardgate("scan", str(sqli_app), "--env", "prod", "--format", "json")
     assert done.returncode == 3, done.stderr
-    assert "semgrep not found on PATH" in done.stdout
+    assert "semgrep not found in $HARDGATE_SCANNER_PATH" in done.stdout  # where it looked, and the fix:
+    assert "pip install semgrep" in done.stdout
 
 
 def test_sql_injection_found_by_bandit_and_semgrep_is_reported_once(sqli_app: Path) -> None:

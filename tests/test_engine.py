@@ -131,8 +131,8 @@ def test_the_watchdog_bounds_the_whole_run(sqli_app: Path) -> None:
 
 
 def test_the_watchdog_bound_covers_every_scanner_run_and_probe() -> None:
-    # Four scanners, three at a time: two waves of (timeout + two probes of at most 30 s) plus the grace.
-    assert watchdog_bound(4, 3, 300) == 2 * (300 + 60) + 30
+    # Four scanners, three at a time: two waves of (timeout + two probes of at most 60 s) plus the grace.
+    assert watchdog_bound(4, 3, 300) == 2 * (300 + 120) + 30
     assert watchdog_bound(4, 3, 5) == 2 * (5 + 10) + 30  # a probe never outlives --timeout
 
 

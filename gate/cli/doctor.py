@@ -14,7 +14,7 @@ from gate.doctor import DEFAULT_MAX_AGE_DAYS, run_checks
     "--timeout",
     "timeout_s",
     type=click.FloatRange(min=1),
-    default=30.0,
+    default=60.0,
     show_default=True,
     help="Seconds each scanner's --version probe may take.",
 )

@@ -156,7 +156,7 @@ def first_line(text: str, limit: int = 200) -> str:
 
 
 #: A `--version` probe never waits longer than this, nor longer than the scan's --timeout.
-PROBE_TIMEOUT_S = 30.0
+PROBE_TIMEOUT_S = 60.0
 #: After a group is killed, how long to wait for its pipes to close (a grandchild may have left the group).
 _DRAIN_S = 5.0
 #: Where to look for scanners instead of the default order (os.pathsep-separated folders).
