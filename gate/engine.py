@@ -106,6 +106,7 @@ def run_scanners(
     results: list[ScanResult | None] = [None] * len(scanners)
     slots = threading.BoundedSemaphore(max(1, jobs))
     done = threading.Condition()
+    stopped = threading.Event()
 
     def notify(name: str, state: str) -> None:
         if on_progress is not None:
@@ -113,6 +114,8 @@ def run_scanners(
 
     def one(index: int, scanner: Scanner) -> None:
         with slots:
+            if stopped.is_set():
+                return  # the watchdog fired while this scanner waited for a slot: never start it late
             notify(scanner.name, "running")
             try:
                 result = scanner.run(target, config)
@@ -134,6 +137,8 @@ def run_scanners(
         while any(r is None for r in results) and time.monotonic() < deadline:
             done.wait(timeout=max(0.0, deadline - time.monotonic()))
         late = [i for i, r in enumerate(results) if r is None]
+        if late:
+            stopped.set()
         for index in late:
             results[index] = ScanResult(
                 scanners[index].name,
