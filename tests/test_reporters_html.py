@@ -152,11 +152,17 @@ def test_html_shows_a_source_to_sink_trace_when_the_finding_has_one() -> None:
     assert trace_block(SQLI) == ""
 
 
-@pytest.mark.skipif("trace" not in {f.name for f in dataclasses.fields(SQLI)}, reason="Finding.trace not there yet")
-def test_html_report_renders_a_findings_trace() -> None:
-    steps = ({"kind": "source", "path": "app/views.py", "line": 10}, {"kind": "sink", "path": "app/db.py", "line": 14})
+def test_html_report_renders_a_findings_trace_source_first_and_redacted() -> None:
+    from gate.findings import TraceStep
+
+    steps = (
+        TraceStep("source", Location("app/views.py", 10, 10), "customer = request.args['customer']"),
+        TraceStep("sink", Location("app/db.py", 14, 14), f'connect("postgresql://app:{SECRET}@db/x").execute(q)'),
+    )
     document = render(dataclasses.replace(PASSED, findings=(SQLI.replace(trace=steps),)))
-    assert '<div class="trace">' in document
+    trace = document.split('<div class="trace">')[1]
+    assert trace.index("app/views.py:10") < trace.index("app/db.py:14")
+    assert SECRET not in document
 
 
 def test_html_without_findings_still_has_banner_and_counts() -> None:
@@ -244,7 +250,7 @@ def test_chromium_shows_the_verdict_and_the_findings_of_a_real_scan(real_report:
     page = parse(result.stdout)
     assert "BLOCK (prod)" in page.visible
     assert "Environment prod" in page.visible
-    assert "psycopg-sql-string-built" in page.visible and "db.py:14" in page.visible
+    assert "psycopg-sql-string-built" in page.visible and "db.py:22" in page.visible
     assert all(f.get("hidden") is None for f in page.findings)
     total = len(page.findings)
     assert page.shown == f"{total} of {total} findings shown"  # written by the page's script, so JS ran

@@ -48,7 +48,9 @@ def link(url: str | None, label: str) -> str:
 def state_key(finding: Finding) -> str:
     if finding.state is not FindingState.OPEN:
         return str(finding.state.value)
-    return "blocking" if finding.blocking else "open"
+    if finding.blocking:
+        return "blocking"
+    return "advisory" if getattr(finding, "advisory", False) else "open"
 
 
 def extra(finding: Finding, key: str) -> str:
@@ -107,6 +109,12 @@ def trace_block(finding: Finding) -> str:
     return f'<div class="trace"><h4>Source &rarr; sink</h4><ol>{"".join(items)}</ol></div>'
 
 
+def _evidence(finding: Finding) -> str:
+    """flow / exact / shape: how sure the scanner is that this is reachable (shape-only findings may be advisory)."""
+    evidence = getattr(finding, "evidence", None)
+    return str(getattr(evidence, "value", evidence or ""))
+
+
 def finding_body(finding: Finding, index: int) -> str:
     """One <tbody> per finding: the summary row and its details row travel together when sorted."""
     state = state_key(finding)
@@ -122,6 +130,7 @@ def finding_body(finding: Finding, index: int) -> str:
         f"<p>{link(finding.help_uri, 'More information')}</p>" if finding.help_uri else "",
         snippet_block(finding),
         trace_block(finding),
+        f'<p class="fp">evidence {text(_evidence(finding))}</p>' if _evidence(finding) else "",
         f'<p class="fp">fingerprint <code>{text(finding.fingerprint)}</code></p>' if finding.fingerprint else "",
     ]
     is_open = " open" if index == 0 else ""
@@ -160,7 +169,8 @@ def select(name: str, values: Iterable[str]) -> str:
 
 def filters(report: Report) -> str:
     present = [s.label for s in WORST_FIRST if any(f.severity is s for f in report.findings)]
-    states = [s for s in ("blocking", "open", "waived", "baselined") if any(state_key(f) == s for f in report.findings)]
+    order = ("blocking", "open", "advisory", "waived", "baselined")
+    states = [s for s in order if any(state_key(f) == s for f in report.findings)]
     tools = sorted({t for f in report.findings for t in (f.sources or (f.tool,))})
     cwes = sorted({c for f in report.findings for c in f.cwe}, key=lambda c: (len(c), c))
     return (
@@ -252,7 +262,7 @@ details summary{cursor:pointer;color:var(--mute);font-size:12px}details p{margin
 .sev-critical.sev{background:var(--crit)}.sev-high.sev{background:var(--high)}.sev-medium.sev{background:var(--med)}
 .sev-low.sev{background:var(--low)}.sev-info.sev{background:var(--info)}
 .st-blocking.state{background:#000}.st-open.state{background:#5d6d7e}.st-waived.state{background:#8e44ad}
-.st-baselined.state{background:#95a5a6}
+.st-baselined.state{background:#95a5a6}.st-advisory.state{background:#2e86c1}
 pre.snippet{background:#1f2430;color:#e6e6e6;padding:8px 0;border-radius:6px;overflow-x:auto;margin:6px 0}
 pre.snippet .ln{display:block;padding:0 10px}pre.snippet .hit{background:#5b2330}
 pre.snippet .no{display:inline-block;min-width:3.2em;color:#8a93a6;text-align:right;margin-right:10px}
