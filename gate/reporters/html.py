@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from gate.findings import Finding, FindingState
@@ -20,9 +20,9 @@ from gate.reporters.base import Reporter
 from gate.reporters.common import (
     WORST_FIRST,
     dependency_summary,
+    human_report,
     location_label,
     plural,
-    redact_report,
     scanner_line,
     sources_label,
     verdict_summary,
@@ -115,7 +115,7 @@ def _evidence(finding: Finding) -> str:
     return str(getattr(evidence, "value", evidence or ""))
 
 
-def finding_body(finding: Finding, index: int) -> str:
+def finding_body(finding: Finding, index: int, expanded: bool = False) -> str:
     """One <tbody> per finding: the summary row and its details row travel together when sorted."""
     state = state_key(finding)
     cwes = " ".join(finding.cwe)
@@ -133,7 +133,7 @@ def finding_body(finding: Finding, index: int) -> str:
         f'<p class="fp">evidence {text(_evidence(finding))}</p>' if _evidence(finding) else "",
         f'<p class="fp">fingerprint <code>{text(finding.fingerprint)}</code></p>' if finding.fingerprint else "",
     ]
-    is_open = " open" if index == 0 else ""
+    is_open = " open" if expanded else ""
     return (
         f'<tbody class="finding" data-severity="{finding.severity.label}" data-rank="{int(finding.severity)}"'
         f' data-state="{state}" data-tools="{text(tools)}" data-cwe="{text(cwes)}" data-where="{text(where)}"'
@@ -157,8 +157,10 @@ _HEADER = (
 )
 
 
-def findings_table(findings: Iterable[Finding], table_id: str, start: int = 0) -> str:
-    bodies = "".join(finding_body(f, start + i) for i, f in enumerate(findings))
+def findings_table(findings: Sequence[Finding], table_id: str, start: int = 0) -> str:
+    # Expanded up front: the first finding with a source-to-sink trace, else the first one.
+    shown = next((i for i, f in enumerate(findings) if getattr(f, "trace", ())), 0) if start == 0 else -1
+    bodies = "".join(finding_body(f, start + i, expanded=i == shown) for i, f in enumerate(findings))
     return f'<table class="findings" id="{table_id}">{_HEADER}{bodies}</table>'
 
 
@@ -328,7 +330,7 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline
 
 
 def html_report(report: Report) -> str:
-    report = redact_report(report)
+    report = human_report(report)  # redaction, then control characters shown as escapes
     current = [f for f in report.findings if f.state is not FindingState.BASELINED]
     baselined = [f for f in report.findings if f.state is FindingState.BASELINED]
     main = (
