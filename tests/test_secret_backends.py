@@ -214,7 +214,8 @@ def test_unknown_backend_is_refused_by_the_argument_spec(tmp_path: Path) -> None
 # --- `hardgate secrets check`: the same backends, from the gate, names only ---
 
 LOCAL_NEEDS = sorted(["postgres_superuser", "postgresql_tls_key_passphrase", "orders_app", "orders_migrator",
-                      "orders_readonly", "mysql_orders_app", "mysql_orders_migrator", "mysql_orders_readonly"])
+                      "orders_readonly", "mysql_orders_app", "mysql_orders_migrator", "mysql_orders_readonly",
+                      "pgbackrest_repo_passphrase", "postgres_replication"])
 
 
 @pytest.fixture

@@ -45,6 +45,14 @@ def secret_needs(ctx: Context, inventory: Inventory) -> list[SecretNeeds]:
                 if isinstance(value, str) and value:
                     names.add(value)
             names.update(_users(resolver.get("postgresql_hardening_users", [])))
+            # pgBackRest's repository passphrase and the replica's replication password, when on.
+            for switch, single in (
+                ("postgresql_hardening_pgbackrest", "postgresql_hardening_pgbackrest_cipher_pass_secret"),
+                ("postgresql_hardening_replica", "postgresql_hardening_replication_password_secret"),
+            ):
+                value = resolver.get(single, "")
+                if resolver.get(switch, False) is True and isinstance(value, str) and value:
+                    names.add(value)
         if "mariadb" in host.groups:
             names.update(_users(resolver.get("mariadb_hardening_users", [])))
         if not names:
