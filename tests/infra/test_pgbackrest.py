@@ -26,7 +26,11 @@ def stanza(host: Any) -> str:
     variables = host.ansible.get_variables()
     if not variables.get("postgresql_hardening_pgbackrest", True):
         pytest.skip("pgBackRest is off in this inventory")
-    return str(variables.get("hardgate_environment"))
+    # The stanza is the configuration's one section besides [global] (default: the environment's name).
+    sections = host.check_output(f"sed -n 's/^\\[\\([^]:]*\\)\\]$/\\1/p' {CONF}").split()
+    stanzas = [name for name in sections if name != "global"]
+    assert len(stanzas) == 1, sections
+    return stanzas[0]
 
 
 def pgbackrest(host: Any, stanza: str, *args: str, env: str = "") -> Any:
