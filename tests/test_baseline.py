@@ -188,8 +188,10 @@ def test_scan_with_fresh_baseline_passes(baselined_app: tuple[Path, Path], tmp_p
 def test_one_new_sql_injection_blocks_on_exactly_that_one(baselined_app: tuple[Path, Path], tmp_path: Path) -> None:
     app, baseline = baselined_app
     with (app / "db.py").open("a") as handle:
+        # Request data reaching the query: a traced flow. Built from a parameter alone it is only advisory.
         handle.write(
-            "\n\ndef delete_customer(conn, name):\n"
+            "\n\ndef delete_customer(conn):\n"
+            "    name = request.args['name']\n"
             "    with conn.cursor() as cur:\n"
             "        cur.execute(f\"DELETE FROM customers WHERE name = '{name}'\")\n"
         )

@@ -36,6 +36,13 @@ VULNERABLE_APP_EXPECTED = {
     "tls-verify-disabled",
     "pickle-load",
     "flask-debug-enabled",
+    # The request-to-sink flows in app.py (taint rules in gate/rules/python/taint/).
+    "taint-sql-injection",
+    "taint-command-injection",
+    "taint-insecure-deserialization",
+    "taint-path-traversal",
+    "taint-open-redirect",
+    "taint-ssrf",
 }
 
 
