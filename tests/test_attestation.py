@@ -187,10 +187,10 @@ def test_a_tampered_or_foreign_attestation_is_refused_by_both_verifiers(
 def test_a_blocked_scan_attests_failed_and_verify_decision_refuses_it(tmp_path: Path, keys: tuple[Path, Path]) -> None:
     app = tmp_path / "blocked-app"
     app.mkdir()
-    # A hard-coded database password and a shell command built from input: blocking in prod under any policy.
-    (app / "settings.py").write_text(
-        'import subprocess\n\nDATABASE_URL = "postgresql://app:Kx8vTq2LmZ@db.internal/orders"\n\n\n'
-        "def run(name):\n    return subprocess.call('ls ' + name, shell=True)\n"
+    # Flask's debugger switched on: an exact finding, which blocks in prod under the default policy.
+    (app / "app.py").write_text(
+        'from flask import Flask\n\napp = Flask(__name__)\nDATABASE_URL = "postgresql://app:Kx8vTq2LmZ@db/orders"\n\n'
+        'if __name__ == "__main__":\n    app.run(debug=True)\n'
     )
     sha = git_repo(app)
     out = tmp_path / "out"
