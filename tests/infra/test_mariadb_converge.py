@@ -100,7 +100,10 @@ def can_log_in(account: str, password: str) -> bool:
 
 
 def test_changed_secret_rotates_the_account_password(
-    tmp_path: Path, mysql_secrets: dict[str, str], hide_secrets: Callable[[Iterable[str]], None]
+    tmp_path: Path,
+    mysql_secrets: dict[str, str],
+    local_secrets: dict[str, str],
+    hide_secrets: Callable[[Iterable[str]], None],
 ) -> None:
     """update_password=always on a precomputed hash: a new secret value is applied on the next
     run (and the old one stops working); converging with the vault's value restores it."""
@@ -108,7 +111,9 @@ def test_changed_secret_rotates_the_account_password(
     new = "Rotated" + secrets.token_urlsafe(18)
     hide_secrets([new])
     try:
-        rotated = converge_mariadb(tmp_path, mysql_secrets | {"mysql_orders_readonly": new})
+        # The override replaces hardgate_secrets whole: every secret the play needs (encryption keys,
+        # backup identity) goes in, only the one password changes.
+        rotated = converge_mariadb(tmp_path, local_secrets | {"mysql_orders_readonly": new})
         # The recap counts tasks: only the accounts task changes (its orders_readonly items).
         assert changed_count(rotated) == 1
         assert can_log_in("orders_readonly", new)
