@@ -115,3 +115,11 @@ def test_a_missing_required_option_fails_the_check() -> None:
 def test_an_unknown_subcommand_fails_the_check() -> None:
     error = parse_error(["hardgate", "verify", "decision.json"], hardgate_cli)
     assert error is not None and "verify" in error
+
+
+def test_a_literal_unknown_environment_fails_the_check_but_a_shell_variable_does_not(tmp_path: Path) -> None:
+    broken = tmp_path / "hardgate.gitlab-ci.yml"
+    broken.write_text(GITLAB.read_text(encoding="utf-8").replace('--env "$HG_ENV"', "--env qa"))
+    problems = check_templates([broken], hardgate_cli)
+    assert problems and all("unknown environment 'qa'" in problem for problem in problems)
+    assert check_templates([GITLAB], hardgate_cli) == []

@@ -18,6 +18,8 @@ from typing import Any
 import click
 import yaml
 
+from gate.errors import HardgateError
+
 SCRIPT_KEYS = {"run", "script", "before_script", "after_script", "entry"}
 PUNCTUATION = ";&|(){}<>"
 SEPARATORS = {";", "&&", "||", "|", "&", "{", "}", "(", ")"}
@@ -160,9 +162,14 @@ def parse_error(argv: tuple[str, ...] | list[str], cli: click.Group) -> str | No
             if sub is None:
                 return f"{name}: no such command {args[0]!r}"
             name, command, args = args[0], sub, args[1:]
-        command.make_context(name, args, parent=context)
-    except click.ClickException as exc:
-        return f"{name}: {exc.format_message()}"
+        command.make_context(name, list(args), parent=context)  # click consumes the list it parses
+    except (click.ClickException, HardgateError) as exc:
+        message = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
+        # An option callback checked a value the shell only fills in at run time (`--env "$HG_ENV"`):
+        # that is not a mistake in the template.
+        if any(arg.startswith("$") and f"'{arg}'" in message for arg in args):
+            return None
+        return f"{name}: {message}"
     return None
 
 
