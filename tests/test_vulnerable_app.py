@@ -95,32 +95,7 @@ def test_prod_blocks_and_no_scanner_failed(prod_report: Report) -> None:
     assert not prod_report.failed_scanners
 
 
-def unlabelled_rules(flaw: Flaw) -> list[str]:
-    """Bundled semgrep rules of this row that do not yet declare `hardgate-evidence` (they count as shape)."""
-    rules = REPO / "gate" / "rules"
-    missing = []
-    for rule in sorted(flaw.rules):
-        files = list(rules.rglob(f"{rule}.yaml"))
-        if files and "hardgate-evidence" not in files[0].read_text(encoding="utf-8"):
-            missing.append(rule)
-    return missing
-
-
-def table_params() -> list[object]:
-    """Each row; an `exact` row whose rule lacks its evidence label is a known gap, marked strict xfail."""
-    params: list[object] = []
-    for flaw in flaw_table():
-        missing = unlabelled_rules(flaw) if flaw.evidence == "exact" else []
-        marks = (
-            [pytest.mark.xfail(strict=True, reason=f"rule metadata lacks hardgate-evidence: exact: {missing}")]
-            if missing
-            else []
-        )
-        params.append(pytest.param(flaw, marks=marks, id=f"{flaw.path}:{flaw.line}:{sorted(flaw.rules)[0]}"))
-    return params
-
-
-@pytest.mark.parametrize("flaw", table_params())
+@pytest.mark.parametrize("flaw", flaw_table(), ids=lambda f: f"{f.path}:{f.line}:{sorted(f.rules)[0]}")
 def test_each_documented_flaw_is_exactly_one_finding_as_the_table_says(prod_report: Report, flaw: Flaw) -> None:
     matches = [
         f
