@@ -1,0 +1,17 @@
+import os, subprocess, pickle, random, hashlib, secrets, html, shlex, sqlite3, requests, yaml
+from django.db import connection
+from django.http import HttpResponse, HttpResponseRedirect
+from django.views import View
+from lxml import etree
+import ldap3
+from Crypto.Cipher import DES, AES
+
+ALLOWED = {"a", "b"}
+
+
+class CaseView(View):
+    def get(self, request):
+        v = request.GET.get("q", "")
+        cur = sqlite3.connect("app.db").cursor()
+        cur.execute(f"SELECT * FROM users WHERE name = '{v}'")
+        return str(cur.fetchall())

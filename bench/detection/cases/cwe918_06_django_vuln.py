@@ -1,0 +1,16 @@
+import os, subprocess, pickle, random, hashlib, secrets, html, shlex, sqlite3, requests, yaml
+from django.db import connection
+from django.http import HttpResponse, HttpResponseRedirect
+from django.views import View
+from lxml import etree
+import ldap3
+from Crypto.Cipher import DES, AES
+
+ALLOWED = {"a", "b"}
+
+
+class CaseView(View):
+    def get(self, request):
+        v = request.GET.get("q", "")
+        url = "http://" + v + "/status"
+        return requests.get(url, timeout=5).text
