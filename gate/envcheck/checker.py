@@ -12,6 +12,7 @@ from gate.envcheck import (
     gatepolicy,
     hosts,
     identity,
+    monitoring,
     networks,
     secretpaths,
     secretvalues,
@@ -39,6 +40,7 @@ CHECKS: tuple[Callable[[Context], list[Finding]], ...] = (
     strictness.check,
     cis_postgresql.check,
     at_rest_mariadb.check,
+    monitoring.check,
     gatepolicy.check,
 )
 #: Environment variable listing vault password files: `dev=/path/dev.pass,prod=/path/prod.pass`.

@@ -49,6 +49,8 @@ RULES: dict[str, Rule] = {
              Severity.HIGH, Severity.HIGH),
         Rule("ENV016", "MariaDB encryption at rest or encrypted backups off in prod, or weaker than staging",
              ("CWE-311",), Severity.HIGH, Severity.HIGH),
+        Rule("ENV017", "Attack monitoring (bans, alerts, sensitive-table auditing) off in prod, or looser than staging",
+             ("CWE-778", "CWE-307"), Severity.HIGH, Severity.HIGH),
     )
 }
 
