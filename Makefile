@@ -45,9 +45,9 @@ demo: venv
 LAB_TESTS :=
 -include tests/lab/lab.mk
 
-## test: every test: the gate, the hardening of this machine, the local pipeline end to end, the self-gate,
-## and the lab.
-test: test-gate test-infra test-pipeline self-gate $(LAB_TESTS)
+## test: every test: the gate, the hardening of this machine, both restore drills, the local pipeline end to
+## end, the self-gate, and the lab.
+test: test-gate test-infra restore-drill-postgresql restore-drill-mariadb test-pipeline self-gate $(LAB_TESTS)
 
 test-gate: venv system-deps
 	$(BIN)/pytest tests --ignore=tests/infra --ignore=tests/lab -q
@@ -79,8 +79,14 @@ harden-local: venv local-secrets
 ## test-infra: converge this machine, verify with testinfra, then converge again (-vvv):
 ## changed=0 and no secret value anywhere in the output (tests/infra/test_converge.py).
 test-infra: venv system-deps harden-local
-	$(BIN)/pytest tests/infra -q -p no:cacheprovider --hosts=ansible://all \
+	$(BIN)/pytest tests/infra -q -p no:cacheprovider --ignore=tests/infra/test_mariadb_restore_drill.py --hosts=ansible://all \
 		--ansible-inventory=inventories/local/hosts.yml --junitxml=$(INFRA_LOGS)/junit.xml
+
+## restore-drill: both engines' restore drills (docs/backups.md), on this machine converged first.
+## make test runs the two drills right after test-infra, which has converged already.
+.PHONY: restore-drill
+restore-drill: harden-local
+	$(MAKE) --no-print-directory restore-drill-postgresql restore-drill-mariadb
 
 ## restore-drill-postgresql: back up the converged primary (encrypted pgBackRest repository), commit a marker,
 ## restore to a point in time just after it into a scratch cluster on port 5499, prove the marker is back, tear
