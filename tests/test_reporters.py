@@ -505,6 +505,8 @@ def test_gitlab_vulnerabilities_carry_severity_location_and_cwe_identifier() -> 
     assert {"type": "cwe", "name": "CWE-89", "value": "89"} in sqli["identifiers"]
     assert vulns["hardgate.python.hardcoded-dsn-password"]["severity"] == "Critical"
     assert len({v["id"] for v in vulns.values()}) == len(vulns)
+    # Fields the 15.x schemas removed (confidence, message, cve) are not written.
+    assert not any({"confidence", "message", "cve"} & set(v) for v in vulns.values())
 
 
 def test_gitlab_dependency_finding_names_package_aliases_and_fix() -> None:

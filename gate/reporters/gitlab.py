@@ -26,7 +26,6 @@ _SEVERITIES = {
     Severity.LOW: "Low",
     Severity.INFO: "Info",
 }
-_CONFIDENCES = {"high": "High", "medium": "Medium", "low": "Low"}
 # Vulnerability id prefixes GitLab shows as their own identifier types.
 _ID_TYPES = (("CVE-", "cve"), ("GHSA-", "ghsa"), ("PYSEC-", "pysec"))
 _NAME_LIMIT = 255
@@ -88,7 +87,6 @@ def vulnerability(finding: Finding) -> dict[str, Any]:
         "name": (finding.title or finding.rule_id)[:_NAME_LIMIT],
         "description": description,
         "severity": _SEVERITIES[finding.severity],
-        "confidence": _CONFIDENCES.get(finding.confidence, "Unknown"),
         "location": location(finding),
         "identifiers": identifiers(finding),
     }
