@@ -133,5 +133,8 @@ def test_scan_changed_since_scans_only_the_changed_file(sqli_app: Path) -> None:
     (sqli_app / "health.py").write_text("def ok() -> bool:\n    return True\n")
     assert scan() == 1  # the full scan still sees the SQL injection in db.py
     assert scan("--changed-since", "HEAD") == 0  # only health.py is scanned
-    (sqli_app / "health.py").write_text('def ok(cur, n):\n    cur.execute(f"SELECT {n}")\n')
+    # A flow from the request, not only a formatted query: a shape-only hit is advisory (docs/policy.md).
+    (sqli_app / "health.py").write_text(
+        "from flask import request\n\n\ndef ok(cur):\n    n = request.args['n']\n    cur.execute(f\"SELECT {n}\")\n"
+    )
     assert scan("--changed-since", "HEAD") == 1
