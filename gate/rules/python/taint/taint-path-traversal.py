@@ -61,3 +61,16 @@ def delete():
 def export(request, name):
     # ruleid: taint-path-traversal
     return FileResponse(open(f"/srv/exports/{name}.csv", "rb"))
+
+
+# A command-line option is the operator's own input, not a request: click and typer decorators
+# are not routes.
+import click
+
+
+@click.command()
+@click.option("--output", type=str)
+def export_report(output: str | None) -> None:
+    # ok: taint-path-traversal
+    with open(output, "w") as handle:
+        handle.write("report")
