@@ -48,63 +48,53 @@ def _packages(data: dict[str, Any], key: str, relative: str) -> list[dict[str, A
     return packages
 
 
-class UvLockReader(ManifestReader):
+class _PackageTableLockReader(ManifestReader):
+    """uv.lock and poetry.lock: a `[[package]]` array of tables with name, version and a `source`
+    table; the two differ only in how the source names where a package came from."""
+
+    is_lock = True
+
+    def matches(self, filename: str) -> bool:
+        return filename == self.format_name
+
+    def origin_of(self, source: dict[str, Any]) -> Origin:
+        raise NotImplementedError
+
+    def read(self, root: Path, relative: str) -> ManifestContent:
+        loaded = load_toml(root, relative)
+        if isinstance(loaded, Problem):
+            return ManifestContent.unreadable(loaded)
+        data, lines = loaded
+        packages = _packages(data, "package", relative)
+        if isinstance(packages, Problem):
+            return ManifestContent.unreadable(packages)
+        rows: list[Row] = []
+        for package in packages:
+            source = package.get("source")
+            origin = self.origin_of(source if isinstance(source, dict) else {})
+            version = package.get("version")
+            rows.append((package["name"], str(version) if version is not None else None, origin, ""))
+        return _entries(self, relative, rows, array_table_lines(lines, "package"))
+
+
+class UvLockReader(_PackageTableLockReader):
     format_name = "uv.lock"
-    is_lock = True
 
-    def matches(self, filename: str) -> bool:
-        return filename == "uv.lock"
-
-    def read(self, root: Path, relative: str) -> ManifestContent:
-        loaded = load_toml(root, relative)
-        if isinstance(loaded, Problem):
-            return ManifestContent.unreadable(loaded)
-        data, lines = loaded
-        packages = _packages(data, "package", relative)
-        if isinstance(packages, Problem):
-            return ManifestContent.unreadable(packages)
-        rows: list[Row] = []
-        for package in packages:
-            source = package.get("source") if isinstance(package.get("source"), dict) else {}
-            assert isinstance(source, dict)
-            if "registry" in source:
-                origin = Origin.REGISTRY
-            elif "git" in source or "url" in source:
-                origin = Origin.URL
-            else:  # editable, virtual, directory, path: the project itself or a local package
-                origin = Origin.PATH
-            version = package.get("version")
-            rows.append((package["name"], str(version) if version is not None else None, origin, ""))
-        return _entries(self, relative, rows, array_table_lines(lines, "package"))
+    def origin_of(self, source: dict[str, Any]) -> Origin:
+        if "registry" in source:
+            return Origin.REGISTRY
+        if "git" in source or "url" in source:
+            return Origin.URL
+        return Origin.PATH  # editable, virtual, directory, path: the project itself or a local package
 
 
-class PoetryLockReader(ManifestReader):
+class PoetryLockReader(_PackageTableLockReader):
     format_name = "poetry.lock"
-    is_lock = True
 
-    def matches(self, filename: str) -> bool:
-        return filename == "poetry.lock"
-
-    def read(self, root: Path, relative: str) -> ManifestContent:
-        loaded = load_toml(root, relative)
-        if isinstance(loaded, Problem):
-            return ManifestContent.unreadable(loaded)
-        data, lines = loaded
-        packages = _packages(data, "package", relative)
-        if isinstance(packages, Problem):
-            return ManifestContent.unreadable(packages)
-        rows: list[Row] = []
-        for package in packages:
-            source = package.get("source") if isinstance(package.get("source"), dict) else {}
-            assert isinstance(source, dict)
-            kind = source.get("type")
-            # `legacy` is a private package index: still a registry release, matched by name and version.
-            origin = {"git": Origin.URL, "url": Origin.URL, "file": Origin.PATH, "directory": Origin.PATH}.get(
-                str(kind), Origin.REGISTRY
-            )
-            version = package.get("version")
-            rows.append((package["name"], str(version) if version is not None else None, origin, ""))
-        return _entries(self, relative, rows, array_table_lines(lines, "package"))
+    def origin_of(self, source: dict[str, Any]) -> Origin:
+        # `legacy` is a private package index: still a registry release, matched by name and version.
+        kinds = {"git": Origin.URL, "url": Origin.URL, "file": Origin.PATH, "directory": Origin.PATH}
+        return kinds.get(str(source.get("type")), Origin.REGISTRY)
 
 
 class PylockReader(ManifestReader):
