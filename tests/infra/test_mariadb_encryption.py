@@ -282,3 +282,34 @@ def test_a_key_still_in_use_cannot_be_removed(host: Any, tmp_path: Path, marker:
     assert [f for f in secret_fragments(values) if f in out] == []
     assert host.file(f"{KEY_DIR}/keyfile.enc").content == before
     assert scalar(host, f"SELECT COUNT(*) FROM orders.{marker[0]}") == "1"
+
+
+def test_a_key_in_use_cannot_take_a_new_value(host: Any, tmp_path: Path, marker: tuple[str, str]) -> None:
+    """The same key ids with new values (another checkout's secrets, a regenerated secret): the
+    converge stops before writing the filekey or the key file, names the ids and no key, and the
+    server keeps reading its data."""
+    values = read_local_secrets()
+    in_use = {
+        int(r[0])
+        for r in sql(host, "SELECT DISTINCT CURRENT_KEY_ID FROM information_schema.INNODB_TABLESPACES_ENCRYPTION")
+    }
+    renewed = [
+        f"{key_id};{secrets.token_hex(32)}" if int(key_id) in in_use else f"{key_id};{hexkey}"
+        for key_id, hexkey in (line.split(";") for line in values[KEYS_SECRET].strip().splitlines())
+    ]
+    files_before = {name: host.file(f"{KEY_DIR}/{name}").content for name in ("keyfile.enc", "keyfile.key")}
+    varfile = tmp_path / "secrets.json"
+    varfile.touch(mode=0o600)
+    varfile.write_text(json.dumps({"hardgate_secrets": values | {
+        KEYS_SECRET: "\n".join(renewed) + "\n", FILEKEY_SECRET: secrets.token_urlsafe(32)}}))
+    done = subprocess.run(
+        ["ansible-playbook", "-i", str(INVENTORY), str(REPO / "playbooks/mariadb.yml"), "-e", "env=local",
+         "--vault-id", f"local@{VAULT_PASS}", "-e", f"@{varfile}"],
+        capture_output=True, text=True, cwd=REPO, check=False,
+    )  # fmt: skip
+    out = " ".join((done.stdout + done.stderr).split())
+    assert done.returncode != 0
+    assert f"would change key ids the server still uses ({', '.join(map(str, sorted(in_use)))})" in out
+    assert [f for f in secret_fragments(values) + renewed if f.split(";")[-1] in out] == []
+    assert {name: host.file(f"{KEY_DIR}/{name}").content for name in files_before} == files_before
+    assert scalar(host, f"SELECT COUNT(*) FROM orders.{marker[0]}") == "1"
