@@ -57,6 +57,10 @@ export ANSIBLE_CONFIG := $(abspath playbooks/ansible.cfg)
 HARDGATE_VAULT_DIR ?= $(HOME)/.config/hardgate/vault
 LOCAL_VAULT_PASS := $(HARDGATE_VAULT_DIR)/local.pass
 LOCAL_VAULT_FILE := inventories/local/secrets.vault.yml
+# The machine's copy: its databases outlive a checkout, so a new clone reuses the secrets they were
+# made with (a pgBackRest repository or MariaDB tablespaces cannot be read with new ones).
+LOCAL_VAULT_MACHINE_COPY := $(HARDGATE_VAULT_DIR)/local.secrets.vault.yml
+SAVE_LOCAL_SECRETS := install -m 0600 $(LOCAL_VAULT_FILE) $(LOCAL_VAULT_MACHINE_COPY)
 LOCAL_SECRETS := postgres_superuser orders_migrator orders_app orders_readonly postgresql_tls_key_passphrase \
 	postgres_replication pgbackrest_repo_passphrase \
 	mysql_orders_app mysql_orders_migrator mysql_orders_readonly \
@@ -65,11 +69,15 @@ INFRA_LOGS := tests/infra/logs
 CONVERGE_LOCAL := $(BIN)/ansible-playbook -i inventories/local playbooks/site.yml -e env=local \
 	--vault-id local@$(LOCAL_VAULT_PASS)
 
-## local-secrets: random vault password (outside the repo, 0600) + vault-encrypted local secrets, if missing.
+## local-secrets: random vault password (outside the repo, 0600) + vault-encrypted local secrets, if missing;
+## a checkout without its own takes the machine's copy, and leaves its own there afterwards.
 local-secrets: venv
 	@command -v age-keygen >/dev/null || { apt-get update -qq && apt-get install -y -qq age; }  # age-identity secrets
+	@if [ ! -f $(LOCAL_VAULT_FILE) ] && [ -f $(LOCAL_VAULT_MACHINE_COPY) ]; then \
+		install -m 0600 $(LOCAL_VAULT_MACHINE_COPY) $(LOCAL_VAULT_FILE) && echo "local secrets: this machine's ($(LOCAL_VAULT_MACHINE_COPY))"; fi
 	$(BIN)/python roles/secrets/scripts/init_env_secrets.py --env local --vault-file $(LOCAL_VAULT_FILE) \
 		--password-file $(LOCAL_VAULT_PASS) $(LOCAL_SECRETS)
+	@$(SAVE_LOCAL_SECRETS)
 
 ## harden-local: converge this machine with playbooks/site.yml and inventories/local.
 harden-local: venv local-secrets
@@ -78,9 +86,11 @@ harden-local: venv local-secrets
 
 ## test-infra: converge this machine, verify with testinfra, then converge again (-vvv):
 ## changed=0 and no secret value anywhere in the output (tests/infra/test_converge.py).
+## The rotation tests rewrite the local vault: the machine's copy follows, pass or fail.
 test-infra: venv system-deps harden-local
 	$(BIN)/pytest tests/infra -q -p no:cacheprovider --ignore=tests/infra/test_mariadb_restore_drill.py --hosts=ansible://all \
-		--ansible-inventory=inventories/local/hosts.yml --junitxml=$(INFRA_LOGS)/junit.xml
+		--ansible-inventory=inventories/local/hosts.yml --junitxml=$(INFRA_LOGS)/junit.xml; \
+		rc=$$?; $(SAVE_LOCAL_SECRETS); exit $$rc
 
 ## restore-drill: both engines' restore drills (docs/backups.md), on this machine converged first.
 ## make test runs the two drills right after test-infra, which has converged already.
