@@ -4,7 +4,9 @@ and the local secrets (decrypted in memory, never printed) for the no-leak check
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,6 +28,28 @@ PG_DATA_DIR = "/var/lib/postgresql/15/main"
 TCP_HOST = "127.0.0.1"  # inventories/local listens on loopback only
 PORT = 5432
 os.environ.setdefault("ANSIBLE_CONFIG", str(REPO / "playbooks" / "ansible.cfg"))
+
+
+def run_role_tasks(
+    workdir: Path, role: str, tasks_from: str, *extra: str, environment: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """One task file of a role on the local host (e.g. its assertions with another environment's
+    settings), through a throwaway playbook in `workdir`: the real role, without a whole converge."""
+    playbook = workdir / f"{role}-{Path(tasks_from).stem}.yml"
+    play: dict[str, Any] = {
+        "hosts": "local-db",
+        "become": True,
+        "gather_facts": False,
+        "tasks": [{"ansible.builtin.include_role": {"name": role, "tasks_from": tasks_from}}],
+    }
+    if environment:
+        play["environment"] = environment
+    playbook.write_text(json.dumps([play]), encoding="utf-8")  # JSON is YAML
+    return subprocess.run(
+        [str(REPO / ".venv" / "bin" / "ansible-playbook"), "-i", str(INVENTORY), str(playbook), "-e", "env=local",
+         "--vault-id", f"local@{VAULT_PASS}", *extra],
+        capture_output=True, text=True, cwd=REPO, check=False,
+    )  # fmt: skip
 
 
 # Secret masking in test reports (the hide_secrets fixture) lives in tests/conftest.py.

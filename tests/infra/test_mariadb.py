@@ -22,6 +22,7 @@ from typing import Any
 
 import pymysql
 import pytest
+import yaml
 
 pytestmark = pytest.mark.infra
 
@@ -625,8 +626,19 @@ def test_audit_log_is_0640_and_rotates_into_0640_files(host: Any, audit_path: st
         log = host.file(path)
         assert log.exists, path
         assert (log.user, log.mode) == ("mysql", 0o640), path
-    assert int(global_var(host, "server_audit_file_rotations")) >= 1
     assert int(global_var(host, "server_audit_file_rotate_size")) > 0
+
+
+def test_audit_retention_is_this_environments(host: Any, mdb_vars: dict[str, Any]) -> None:
+    """Rotated audit files kept: the inventory's value, else the role's entry for this environment."""
+    defaults = yaml.safe_load((ROOT / "roles/mariadb_hardening/defaults/main.yml").read_text(encoding="utf-8"))
+    env = mdb_vars["hardgate_environment"]
+    by_env = (
+        mdb_vars.get("mariadb_hardening_audit_file_rotations_by_environment")
+        or defaults["mariadb_hardening_audit_file_rotations_by_environment"]
+    )
+    expected = mdb_vars.get("mariadb_hardening_audit_file_rotations", by_env[env])
+    assert int(global_var(host, "server_audit_file_rotations")) == int(expected)
 
 
 # --- no secret in any log ------------------------------------------------------------------

@@ -249,7 +249,7 @@ def test_alert_command_posts_to_an_alertmanager_receiver_and_sanitises_fields(tm
 
 def test_alert_and_log_files_are_not_world_readable() -> None:
     """Logs carry addresses and user names: 0640 at most, never world-readable."""
-    paths = [ALERTS, MARIADB_AUDIT, *Path(PG_LOG_DIR).glob("postgresql-15-main-*.log")]
+    paths = [ALERTS, MARIADB_AUDIT, *Path(PG_LOG_DIR).glob("postgresql-15-main-*")]
     for path in paths:
         if path.exists():
             assert path.stat().st_mode & 0o007 == 0, f"{path} is world-accessible"

@@ -13,25 +13,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import INVENTORY, REPO, VAULT_PASS
+from conftest import run_role_tasks
 
 pytestmark = pytest.mark.infra
 
-PLAYBOOK = """\
-- hosts: local-db
-  become: true
-  gather_facts: false
-  environment: {PGBACKREST_CONFIG: "%(config)s"}
-  tasks:
-    - ansible.builtin.include_role:
-        name: postgresql_hardening
-        tasks_from: %(tasks)s
-"""
-
 
 def as_postgres(*argv: str, config: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["runuser", "-u", "postgres", "--", *argv], capture_output=True, text=True,
-                          env={**os.environ, "PGBACKREST_CONFIG": str(config)}, check=False)
+    return subprocess.run(
+        ["runuser", "-u", "postgres", "--", *argv],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PGBACKREST_CONFIG": str(config)},
+        check=False,
+    )
 
 
 def write_config(config: Path, repo: Path, passphrase: str) -> None:
@@ -56,12 +50,8 @@ def scratch() -> Iterator[Path]:
 
 
 def play(root: Path, tasks: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    playbook = root / "play.yml"
-    playbook.write_text(PLAYBOOK % {"config": root / "pgbackrest.conf", "tasks": tasks}, encoding="utf-8")
-    return subprocess.run(
-        [str(REPO / ".venv" / "bin" / "ansible-playbook"), "-i", str(INVENTORY), str(playbook), "-e", "env=local",
-         "--vault-id", f"local@{VAULT_PASS}", *extra],
-        capture_output=True, text=True, cwd=REPO, check=False,
+    return run_role_tasks(
+        root, "postgresql_hardening", tasks, *extra, environment={"PGBACKREST_CONFIG": str(root / "pgbackrest.conf")}
     )
 
 
@@ -73,9 +63,16 @@ def test_a_repository_made_with_another_passphrase_stops_the_role_and_stays_wher
     before = sorted(str(p.relative_to(repo)) for p in repo.rglob("*"))
     write_config(config, repo, "another-passphrase")
 
-    done = play(scratch, "pgbackrest_stanza.yml", "-e", "postgresql_hardening_pgbackrest_stanza=probe",
-                "-e", f"postgresql_hardening_pgbackrest_repo_path={repo}",
-                "-e", "postgresql_hardening_pgbackrest_unreadable_repo=fail")
+    done = play(
+        scratch,
+        "pgbackrest_stanza.yml",
+        "-e",
+        "postgresql_hardening_pgbackrest_stanza=probe",
+        "-e",
+        f"postgresql_hardening_pgbackrest_repo_path={repo}",
+        "-e",
+        "postgresql_hardening_pgbackrest_unreadable_repo=fail",
+    )
 
     output = done.stdout + done.stderr
     assert done.returncode == 2, output
@@ -86,8 +83,14 @@ def test_a_repository_made_with_another_passphrase_stops_the_role_and_stays_wher
 
 
 def test_prod_may_not_move_an_unreadable_repository_aside(scratch: Path) -> None:
-    done = play(scratch, "assert.yml", "-e", "postgresql_hardening_environment=prod",
-                "-e", "postgresql_hardening_pgbackrest_unreadable_repo=move_aside")
+    done = play(
+        scratch,
+        "assert.yml",
+        "-e",
+        "postgresql_hardening_environment=prod",
+        "-e",
+        "postgresql_hardening_pgbackrest_unreadable_repo=move_aside",
+    )
     output = " ".join((done.stdout + done.stderr).split())
     assert done.returncode == 2, output
     assert "prod: postgresql_hardening_pgbackrest_unreadable_repo must be fail" in output
