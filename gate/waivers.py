@@ -109,10 +109,6 @@ class WaiverOutcome:
     unused: tuple[str, ...] = ()
 
 
-def empty_waivers() -> WaiverSet:
-    return WaiverSet(source="(none)", digest="", waivers=())
-
-
 def _schema() -> dict[str, Any]:
     text = resources.files("gate").joinpath("schemas/waivers.schema.json").read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)

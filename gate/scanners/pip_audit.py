@@ -303,7 +303,3 @@ def reproducibility_finding(dependency: Dependency, rule_id: str) -> Finding:
         sources=("hardgate",),
         extra=(("dependency", dependency.canonical_name), ("source_format", dependency.source_format)),
     )
-
-
-def severity_is_unknown(finding: Finding) -> bool:
-    return UNKNOWN_SEVERITY_MARK in finding.extra
