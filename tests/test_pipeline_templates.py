@@ -6,8 +6,10 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from gate.cli import main as hardgate_cli
 
@@ -18,10 +20,11 @@ from hardgate_pipeline.templates import check_templates, commands_in_template, p
 
 BIN = Path(sys.executable).parent
 WORKFLOW = REPO / "pipeline/github/hardgate.yml"
+ENVIRONMENT_WORKFLOW = REPO / "pipeline/github/hardgate-environment.yml"
 ACTION = REPO / "pipeline/github/actions/hardgate-scan/action.yml"
 GITLAB = REPO / "pipeline/gitlab/hardgate.gitlab-ci.yml"
 PRE_COMMIT = REPO / ".pre-commit-hooks.yaml"
-TEMPLATES = [WORKFLOW, ACTION, GITLAB, PRE_COMMIT]
+TEMPLATES = [WORKFLOW, ENVIRONMENT_WORKFLOW, ACTION, GITLAB, PRE_COMMIT]
 
 
 def check_jsonschema(schema: str, path: Path) -> subprocess.CompletedProcess[str]:
@@ -38,10 +41,11 @@ def check_jsonschema(schema: str, path: Path) -> subprocess.CompletedProcess[str
     ("schema", "path"),
     [
         ("vendor.github-workflows", WORKFLOW),
+        ("vendor.github-workflows", ENVIRONMENT_WORKFLOW),
         ("vendor.github-actions", ACTION),
         ("vendor.gitlab-ci", GITLAB),
     ],
-    ids=["github-workflow", "github-action", "gitlab-ci"],
+    ids=["github-workflow", "github-environment-workflow", "github-action", "gitlab-ci"],
 )
 def test_template_validates_against_its_published_schema(schema: str, path: Path) -> None:
     result = check_jsonschema(schema, path)
@@ -50,12 +54,16 @@ def test_template_validates_against_its_published_schema(schema: str, path: Path
 
 def test_schema_check_rejects_a_workflow_with_an_unknown_job_key(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yml"
-    broken.write_text(WORKFLOW.read_text(encoding="utf-8").replace("    timeout-minutes: 60\n", "    timeout: 60\n", 1))
+    text = ENVIRONMENT_WORKFLOW.read_text(encoding="utf-8")
+    assert "    timeout-minutes: 60\n" in text
+    broken.write_text(text.replace("    timeout-minutes: 60\n", "    timeout: 60\n", 1))
     result = check_jsonschema("vendor.github-workflows", broken)
     assert result.returncode != 0
 
 
-@pytest.mark.parametrize("path", [WORKFLOW, ACTION], ids=["workflow", "action"])
+@pytest.mark.parametrize(
+    "path", [WORKFLOW, ENVIRONMENT_WORKFLOW, ACTION], ids=["workflow", "environment-workflow", "action"]
+)
 def test_github_templates_pass_actionlint(path: Path) -> None:
     exe = shutil.which("actionlint", path=str(BIN)) or shutil.which("actionlint")
     if exe is None:
@@ -73,7 +81,8 @@ def test_templates_carry_the_commands_of_each_stage() -> None:
         return [command.argv[1] for command in commands_in_template(path)]
 
     assert subcommands(ACTION).count("scan") == 1
-    assert subcommands(WORKFLOW).count("verify-decision") == 4  # dev, staging, prod (record and attestation)
+    assert subcommands(WORKFLOW) == []  # the promotion only calls the per-environment workflow
+    assert subcommands(ENVIRONMENT_WORKFLOW).count("verify-decision") == 2  # the record; prod: the attestation too
     assert {"scan", "verify-decision"} <= set(subcommands(GITLAB))
     assert subcommands(PRE_COMMIT) == ["scan"]
 
@@ -123,3 +132,45 @@ def test_a_literal_unknown_environment_fails_the_check_but_a_shell_variable_does
     problems = check_templates([broken], hardgate_cli)
     assert problems and all("unknown environment 'qa'" in problem for problem in problems)
     assert check_templates([GITLAB], hardgate_cli) == []
+
+
+def load_workflow(path: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return loaded
+
+
+def test_github_promotion_calls_one_environment_definition_in_order() -> None:
+    # One definition of the per-environment jobs, called dev -> staging -> prod: staging only after dev,
+    # prod only after staging, each only when the promotion reaches it, every input passed through.
+    outer = load_workflow(WORKFLOW)
+    inputs = set(outer[True]["workflow_call"]["inputs"])  # PyYAML reads the key `on` as True
+    jobs = outer["jobs"]
+    assert list(jobs) == ["dev", "staging", "prod"]
+    expected = {
+        "dev": (None, None),
+        "staging": (["dev"], "inputs.environment == 'staging' || inputs.environment == 'prod'"),
+        "prod": (["staging"], "inputs.environment == 'prod'"),
+    }
+    for env, job in jobs.items():
+        assert job["uses"] == "./.github/workflows/hardgate-environment.yml"
+        assert (job.get("needs"), job.get("if")) == expected[env]
+        assert job["with"]["environment"] == env
+        assert set(job["with"]) == inputs
+        assert all(job["with"][name] == f"${{{{ inputs.{name} }}}}" for name in inputs - {"environment"})
+        assert set(job["secrets"]) == set(outer[True]["workflow_call"]["secrets"])
+    called = load_workflow(ENVIRONMENT_WORKFLOW)[True]["workflow_call"]
+    assert set(called["inputs"]) == inputs
+    assert set(called["secrets"]) == set(outer[True]["workflow_call"]["secrets"])
+
+
+def test_github_environment_jobs_gate_before_deploying() -> None:
+    jobs = load_workflow(ENVIRONMENT_WORKFLOW)["jobs"]
+    assert list(jobs) == ["scan", "deploy", "verify"]
+    assert (jobs["deploy"]["needs"], jobs["verify"]["needs"]) == (["scan"], ["deploy"])
+    for name in ("deploy", "verify"):
+        assert jobs[name]["environment"] == "${{ inputs.environment }}"  # protection rules and its secrets
+    steps = [step.get("run", "") for step in jobs["deploy"]["steps"]]
+    gate = next(i for i, run in enumerate(steps) if "hardgate verify-decision" in run)
+    converge = next(i for i, run in enumerate(steps) if "ansible-playbook" in run)
+    assert gate < converge
+    assert 'if [ "$HG_ENV" = prod ]; then' in steps[gate] and "attestation.json" in steps[gate]
