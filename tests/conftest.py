@@ -1,23 +1,30 @@
-"""Shared fixtures: real example trees copied to tmp, fake scanner binaries for failure tests, and
-secret masking in the reports of the infra and lab tests."""
+"""Shared fixtures: real example trees copied to tmp (the shipped inventories too), the example
+advisory store, a loopback moto server, fake scanner binaries for failure tests, and secret masking
+in the reports of the infra and lab tests."""
 
 from __future__ import annotations
 
 import os
 import re
 import shutil
+import socket
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
+from gate.findings import Finding, Location, Severity
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
 VENV_BIN = Path(sys.executable).parent
+
+FindingFactory = Callable[..., Finding]
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +44,73 @@ def sqli_app(tmp_path: Path) -> Path:
     target = tmp_path / "sqli-app"
     shutil.copytree(FIXTURES / "apps" / "sqli-app", target)
     return target
+
+
+@pytest.fixture
+def make_finding() -> FindingFactory:
+    """make_finding(**fields): bandit's B608 (SQL built from a string) at app/db.py:7, any field replaced."""
+    where = Location("app/db.py", 7, 7)
+    base = Finding("bandit", "B608", "SQL injection", "string-built SQL", Severity.HIGH, location=where)
+
+    def make(**fields: object) -> Finding:
+        return base.replace(**fields)
+
+    return make
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A copy of the shipped inventories and role defaults, for tests that mutate an inventory. The
+    generated vault files (local's, and the lab's written by make lab-up) are left out."""
+    root = tmp_path / "repo"
+    shutil.copytree(REPO / "inventories", root / "inventories", ignore=shutil.ignore_patterns("*.retry"))
+    (root / "inventories" / "local" / "secrets.vault.yml").unlink(missing_ok=True)
+    for generated in (root / "inventories" / "lab").glob("*/secrets.vault.yml"):
+        generated.unlink()
+    for defaults in sorted(REPO.glob("roles/*/defaults/main.yml")):
+        target = root / defaults.relative_to(REPO)
+        target.parent.mkdir(parents=True)
+        shutil.copy(defaults, target)
+    return root
+
+
+@pytest.fixture(scope="session")
+def example_advisories(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """examples/advisories imported once by the real `hardgate advisories import`: the offline store
+    the example scans query. Opened read-only by every scan, so the tests can share it."""
+    store = tmp_path_factory.mktemp("example-advisories") / "advisories.db"
+    command = [str(VENV_BIN / "hardgate"), "advisories", "import", str(REPO / "examples" / "advisories")]
+    subprocess.run([*command, "--store", str(store)], check=True, capture_output=True)
+    return store
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def moto() -> Iterator[str]:
+    """`moto_server -H 127.0.0.1 -p PORT`: an AWS API stand-in on loopback (dummy credentials); its URL."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(200):
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        else:
+            pytest.fail("moto_server did not start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 @pytest.fixture

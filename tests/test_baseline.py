@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,26 +12,28 @@ from click.testing import CliRunner, Result
 
 from gate.baseline import apply_baseline, create_baseline, load_baseline, write_baseline
 from gate.errors import ConfigError
-from gate.findings import Finding, FindingState, Location, Severity, assign_code_fingerprints
+from gate.findings import Finding, FindingState, Location, assign_code_fingerprints
 
 SQL_LINE = "    cur.execute(f\"SELECT * FROM t WHERE name = '{name}'\")"
 
 
-def fingerprinted(lines: list[str]) -> list[Finding]:
-    """One bandit B608 finding per line holding the SQL line, fingerprinted against these lines."""
-    raw = [
-        Finding(
-            tool="bandit",
-            rule_id="B608",
-            title="SQL injection",
-            message="string-built SQL",
-            severity=Severity.HIGH,
-            location=Location("app/db.py", number, number),
-        )
-        for number, line in enumerate(lines, start=1)
-        if line == SQL_LINE
-    ]
-    return assign_code_fingerprints(raw, lambda path: lines)
+Fingerprinted = Callable[[list[str]], list[Finding]]
+
+
+@pytest.fixture
+def fingerprinted(make_finding: Callable[..., Finding]) -> Fingerprinted:
+    """fingerprinted(lines): one B608 finding (tests/conftest.py) per line holding the SQL line,
+    fingerprinted against these lines."""
+
+    def make(lines: list[str]) -> list[Finding]:
+        raw = [
+            make_finding(location=Location("app/db.py", number, number))
+            for number, line in enumerate(lines, start=1)
+            if line == SQL_LINE
+        ]
+        return assign_code_fingerprints(raw, lambda path: lines)
+
+    return make
 
 
 def roundtrip(tmp_path: Path, findings: list[Finding]) -> Path:
@@ -43,7 +46,7 @@ def states(findings: tuple[Finding, ...]) -> list[FindingState]:
     return [f.state for f in findings]
 
 
-def test_baselined_findings_are_marked_and_not_open(tmp_path: Path) -> None:
+def test_baselined_findings_are_marked_and_not_open(tmp_path: Path, fingerprinted: Fingerprinted) -> None:
     lines = ["def f(cur, name):", SQL_LINE]
     baseline = load_baseline(roundtrip(tmp_path, fingerprinted(lines)))
     outcome = apply_baseline(fingerprinted(lines), baseline)
@@ -51,7 +54,7 @@ def test_baselined_findings_are_marked_and_not_open(tmp_path: Path) -> None:
     assert outcome.resolved == ()
 
 
-def test_blank_lines_above_keep_findings_baselined(tmp_path: Path) -> None:
+def test_blank_lines_above_keep_findings_baselined(tmp_path: Path, fingerprinted: Fingerprinted) -> None:
     lines = ["def f(cur, name):", SQL_LINE]
     baseline = load_baseline(roundtrip(tmp_path, fingerprinted(lines)))
     moved = ["", "", "# a new comment", *lines]
@@ -59,14 +62,14 @@ def test_blank_lines_above_keep_findings_baselined(tmp_path: Path) -> None:
     assert states(outcome.findings) == [FindingState.BASELINED]
 
 
-def test_second_identical_copy_of_a_baselined_line_stays_open(tmp_path: Path) -> None:
+def test_second_identical_copy_of_a_baselined_line_stays_open(tmp_path: Path, fingerprinted: Fingerprinted) -> None:
     lines = ["def f(cur, name):", SQL_LINE]
     baseline = load_baseline(roundtrip(tmp_path, fingerprinted(lines)))
     outcome = apply_baseline(fingerprinted([*lines, SQL_LINE]), baseline)
     assert sorted(s.value for s in states(outcome.findings)) == ["baselined", "open"]
 
 
-def test_multiset_count_hides_at_most_that_many_findings(tmp_path: Path) -> None:
+def test_multiset_count_hides_at_most_that_many_findings(tmp_path: Path, fingerprinted: Fingerprinted) -> None:
     finding = fingerprinted(["x", SQL_LINE])[0]
     path = tmp_path / "baseline.json"
     write_baseline(create_baseline([finding, finding]), path)
@@ -76,7 +79,7 @@ def test_multiset_count_hides_at_most_that_many_findings(tmp_path: Path) -> None
     assert states(outcome.findings) == [FindingState.BASELINED, FindingState.BASELINED, FindingState.OPEN]
 
 
-def test_fixed_findings_are_reported_resolved(tmp_path: Path) -> None:
+def test_fixed_findings_are_reported_resolved(tmp_path: Path, fingerprinted: Fingerprinted) -> None:
     lines = ["def f(cur, name):", SQL_LINE]
     findings = fingerprinted(lines)
     baseline = load_baseline(roundtrip(tmp_path, findings))
@@ -84,7 +87,7 @@ def test_fixed_findings_are_reported_resolved(tmp_path: Path) -> None:
     assert outcome.resolved == (findings[0].fingerprint,)
 
 
-def test_waived_finding_is_not_rebaselined_nor_resolved(tmp_path: Path) -> None:
+def test_waived_finding_is_not_rebaselined_nor_resolved(tmp_path: Path, fingerprinted: Fingerprinted) -> None:
     finding = fingerprinted(["x", SQL_LINE])[0]
     baseline = load_baseline(roundtrip(tmp_path, [finding]))
     waived = finding.replace(state=FindingState.WAIVED, waiver_id="W-001")
@@ -93,7 +96,7 @@ def test_waived_finding_is_not_rebaselined_nor_resolved(tmp_path: Path) -> None:
     assert outcome.resolved == ()
 
 
-def test_baseline_file_records_labels_and_counts(tmp_path: Path) -> None:
+def test_baseline_file_records_labels_and_counts(tmp_path: Path, fingerprinted: Fingerprinted) -> None:
     finding = fingerprinted(["x", SQL_LINE])[0]
     document = json.loads(roundtrip(tmp_path, [finding]).read_text())
     assert document["schema"] == "hardgate-baseline"

@@ -49,19 +49,13 @@ def props(entry: dict[str, Any]) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def scanned_bom(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def scanned_bom(tmp_path_factory: pytest.TempPathFactory, example_advisories: Path) -> dict[str, Any]:
     """examples/vulnerable-app scanned for prod, offline, with a waiver on one advisory, as CycloneDX."""
     work = tmp_path_factory.mktemp("cyclonedx")
     app = work / "app"
     shutil.copytree(REPO / "examples" / "vulnerable-app", app)
     env = {"PATH": f"{HARDGATE.parent}:/usr/bin:/bin", "HARDGATE_CACHE_DIR": str(work / "cache"), "HOME": str(work)}
-    store = work / "advisories.db"
-    subprocess.run(
-        [str(HARDGATE), "advisories", "import", str(REPO / "examples" / "advisories"), "--store", str(store)],
-        check=True,
-        capture_output=True,
-        env=env,
-    )
+    store = example_advisories
     (work / "waivers.yml").write_text(WAIVERS, encoding="utf-8")
     out = work / "bom.json"
     result = subprocess.run(

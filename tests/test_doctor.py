@@ -64,13 +64,8 @@ def test_a_hanging_version_probe_is_bounded_by_the_timeout(fake_bin) -> None:  #
     assert "took longer than 1s" in lines(result.output)["pip-audit"]
 
 
-def test_a_stale_advisory_store_needs_a_refresh(tmp_path: Path) -> None:
-    store = tmp_path / "advisories.db"
-    subprocess.run(
-        [str(Path(sys.executable).parent / "hardgate"), "advisories", "import", str(REPO / "examples" / "advisories"),
-         "--store", str(store)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+def test_a_stale_advisory_store_needs_a_refresh(example_advisories: Path) -> None:
+    store = example_advisories
     done = doctor("--advisories", str(store), "--max-age-days", "7")
     assert done.returncode == 2
     report = lines(done.stdout)

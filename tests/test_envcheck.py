@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -32,19 +31,7 @@ def hardgate(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None) ->
     )
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """A copy of the shipped inventories and role defaults (generated local secrets left out)."""
-    root = tmp_path / "repo"
-    shutil.copytree(REPO / "inventories", root / "inventories", ignore=shutil.ignore_patterns("*.retry"))
-    (root / "inventories" / "local" / "secrets.vault.yml").unlink(missing_ok=True)
-    for generated in (root / "inventories" / "lab").glob("*/secrets.vault.yml"):  # written by make lab-up
-        generated.unlink()
-    for defaults in sorted(REPO.glob("roles/*/defaults/main.yml")):
-        target = root / defaults.relative_to(REPO)
-        target.parent.mkdir(parents=True)
-        shutil.copy(defaults, target)
-    return root
+# `repo` (tests/conftest.py): a copy of the shipped inventories and role defaults to mutate.
 
 
 def edit(path: Path, old: str, new: str) -> None:

@@ -4,7 +4,6 @@ staging; the shipped inventories pass."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,19 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 SWITCHES = ("mariadb_hardening_encryption", "mariadb_hardening_backup")
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """A copy of the shipped inventories (no generated vaults) and the role defaults."""
-    root = tmp_path / "repo"
-    shutil.copytree(REPO / "inventories", root / "inventories", ignore=shutil.ignore_patterns("*.retry"))
-    (root / "inventories" / "local" / "secrets.vault.yml").unlink(missing_ok=True)
-    for generated in (root / "inventories" / "lab").glob("*/secrets.vault.yml"):
-        generated.unlink()
-    for defaults in sorted(REPO.glob("roles/*/defaults/main.yml")):
-        target = root / defaults.relative_to(REPO)
-        target.parent.mkdir(parents=True)
-        shutil.copy(defaults, target)
-    return root
+# `repo` (tests/conftest.py): a copy of the shipped inventories and role defaults to mutate.
 
 
 def env016(root: Path, folder: str = "inventories") -> list[Finding]:

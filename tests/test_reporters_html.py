@@ -190,17 +190,11 @@ waivers:
 
 
 @pytest.fixture(scope="module")
-def real_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def real_report(tmp_path_factory: pytest.TempPathFactory, example_advisories: Path) -> Path:
     """examples/vulnerable-app scanned for prod by the real scanners, offline, with one waiver, as HTML."""
     work = tmp_path_factory.mktemp("html-report")
-    store = work / "advisories.db"
+    store = example_advisories
     env = {"PATH": f"{HARDGATE.parent}:/usr/bin:/bin", "HARDGATE_CACHE_DIR": str(work / "cache"), "HOME": str(work)}
-    subprocess.run(
-        [str(HARDGATE), "advisories", "import", str(REPO / "examples" / "advisories"), "--store", str(store)],
-        check=True,
-        capture_output=True,
-        env=env,
-    )
     (work / "waivers.yml").write_text(WAIVERS, encoding="utf-8")
     output = work / "report.html"
     result = subprocess.run(

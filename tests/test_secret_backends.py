@@ -12,7 +12,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -128,27 +127,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def moto() -> Iterator[str]:
-    """`moto_server -H 127.0.0.1 -p PORT`: an AWS API stand-in on loopback, dummy credentials."""
-    port = free_port()
-    process = subprocess.Popen([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
-        else:
-            pytest.fail("moto_server did not start")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
+# `moto` (tests/conftest.py): a moto_server on loopback, its URL.
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
@@ -218,17 +197,8 @@ LOCAL_NEEDS = sorted(["postgres_superuser", "postgresql_tls_key_passphrase", "or
                       "pgbackrest_repo_passphrase", "postgres_replication"])
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """A copy of the inventories and role defaults; the local inventory gets extra variables per test."""
-    root = tmp_path / "repo"
-    shutil.copytree(REPO / "inventories", root / "inventories")
-    (root / "inventories" / "local" / "secrets.vault.yml").unlink(missing_ok=True)
-    for defaults in sorted(REPO.glob("roles/*/defaults/main.yml")):
-        target = root / defaults.relative_to(REPO)
-        target.parent.mkdir(parents=True)
-        shutil.copy(defaults, target)
-    return root
+# `repo` (tests/conftest.py): a copy of the inventories and role defaults; the local inventory gets
+# extra variables per test.
 
 
 def use_backend(repo: Path, variables: dict[str, str]) -> None:

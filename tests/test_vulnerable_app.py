@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,15 +66,10 @@ def rule_ids(finding: Finding) -> frozenset[str]:
 
 
 @pytest.fixture(scope="module")
-def prod_report(tmp_path_factory: pytest.TempPathFactory) -> Report:
-    work = tmp_path_factory.mktemp("vulnerable-app")
-    store = work / "advisories.db"
-    subprocess.run(
-        [str(HARDGATE), "advisories", "import", str(REPO / "examples" / "advisories"), "--store", str(store)],
-        check=True,
-        capture_output=True,
+def prod_report(example_advisories: Path) -> Report:
+    return run_scan(
+        ScanRequest(root=APP, environment="prod", policy=load_policy(), advisories_store=example_advisories)
     )
-    return run_scan(ScanRequest(root=APP, environment="prod", policy=load_policy(), advisories_store=store))
 
 
 def code_findings(report: Report) -> list[Finding]:

@@ -6,7 +6,7 @@ import datetime as dt
 import http.server
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,16 +21,17 @@ JUSTIFICATION = "Input is an internal enum, never user controlled."
 FP = "v1:" + "a" * 64
 
 
-def sqli(path: str = "app/db.py", fingerprint: str = FP) -> Finding:
-    return Finding(
-        tool="bandit",
-        rule_id="B608",
-        title="SQL injection",
-        message="string-built SQL",
-        severity=Severity.HIGH,
-        location=Location(path, 7, 7),
-        fingerprint=fingerprint,
-    )
+Sqli = Callable[..., Finding]
+
+
+@pytest.fixture
+def sqli(make_finding: Callable[..., Finding]) -> Sqli:
+    """sqli(path, fingerprint): the B608 finding of tests/conftest.py's make_finding, at line 7 of path."""
+
+    def make(path: str = "app/db.py", fingerprint: str = FP) -> Finding:
+        return make_finding(location=Location(path, 7, 7), fingerprint=fingerprint)
+
+    return make
 
 
 def vulnerable_dependency() -> Finding:
@@ -128,7 +129,7 @@ def test_malformed_yaml_names_the_line(tmp_path: Path) -> None:
         load_waivers(path)
 
 
-def test_fingerprint_waiver_marks_finding_waived_and_keeps_it(tmp_path: Path) -> None:
+def test_fingerprint_waiver_marks_finding_waived_and_keeps_it(tmp_path: Path, sqli: Sqli) -> None:
     waivers = load_waivers(write(tmp_path, "waivers:\n" + entry(f'{{fingerprint: "{FP}"}}')))
     outcome = apply_waivers([sqli()], waivers, "prod", TODAY)
     (finding,) = outcome.findings
@@ -138,7 +139,7 @@ def test_fingerprint_waiver_marks_finding_waived_and_keeps_it(tmp_path: Path) ->
     assert outcome.used == ("W-001",)
 
 
-def test_expired_waiver_no_longer_suppresses(tmp_path: Path) -> None:
+def test_expired_waiver_no_longer_suppresses(tmp_path: Path, sqli: Sqli) -> None:
     waivers = load_waivers(write(tmp_path, "waivers:\n" + entry(f'{{fingerprint: "{FP}"}}', expires="2026-05-31")))
     outcome = apply_waivers([sqli()], waivers, "prod", TODAY)
     assert outcome.findings[0].state is FindingState.OPEN
@@ -146,14 +147,14 @@ def test_expired_waiver_no_longer_suppresses(tmp_path: Path) -> None:
     assert any("W-001 expired on 2026-05-31" in w for w in outcome.warnings)
 
 
-def test_waiver_still_suppresses_on_its_expiry_day(tmp_path: Path) -> None:
+def test_waiver_still_suppresses_on_its_expiry_day(tmp_path: Path, sqli: Sqli) -> None:
     waivers = load_waivers(write(tmp_path, "waivers:\n" + entry(f'{{fingerprint: "{FP}"}}', expires="2026-06-01")))
     outcome = apply_waivers([sqli()], waivers, "prod", TODAY)
     assert outcome.findings[0].state is FindingState.WAIVED
     assert any("expires in 0 day(s)" in w for w in outcome.warnings)
 
 
-def test_waiver_expiring_within_14_days_warns(tmp_path: Path) -> None:
+def test_waiver_expiring_within_14_days_warns(tmp_path: Path, sqli: Sqli) -> None:
     waivers = load_waivers(write(tmp_path, "waivers:\n" + entry(f'{{fingerprint: "{FP}"}}', expires="2026-06-15")))
     outcome = apply_waivers([sqli()], waivers, "prod", TODAY)
     assert outcome.warnings == ("waiver W-001 expires in 14 day(s), on 2026-06-15 (owner dba-team@example.com)",)
@@ -166,33 +167,33 @@ def test_vuln_waiver_on_cve_alias_suppresses_pysec_finding(tmp_path: Path) -> No
     assert outcome.findings[0].rule_id == "PYSEC-2021-142"
 
 
-def test_rule_waiver_only_covers_its_path_globs(tmp_path: Path) -> None:
+def test_rule_waiver_only_covers_its_path_globs(tmp_path: Path, sqli: Sqli) -> None:
     waivers = load_waivers(write(tmp_path, "waivers:\n" + entry('{rule: B608, paths: ["legacy/**"]}')))
     outcome = apply_waivers([sqli("legacy/report.py"), sqli("app/db.py")], waivers, "prod", TODAY)
     assert [f.state for f in outcome.findings] == [FindingState.WAIVED, FindingState.OPEN]
 
 
-def test_waiver_for_other_environment_does_not_suppress(tmp_path: Path) -> None:
+def test_waiver_for_other_environment_does_not_suppress(tmp_path: Path, sqli: Sqli) -> None:
     waivers = load_waivers(write(tmp_path, "waivers:\n" + entry("{rule: B608}", environments="[staging]")))
     outcome = apply_waivers([sqli()], waivers, "prod", TODAY)
     assert outcome.findings[0].state is FindingState.OPEN
     assert outcome.unused == ()
 
 
-def test_local_is_an_alias_of_dev(tmp_path: Path) -> None:
+def test_local_is_an_alias_of_dev(tmp_path: Path, sqli: Sqli) -> None:
     waivers = load_waivers(write(tmp_path, "waivers:\n" + entry("{rule: B608}", environments="[local]", expires=None)))
     outcome = apply_waivers([sqli()], waivers, "dev", TODAY)
     assert outcome.findings[0].state is FindingState.WAIVED
 
 
-def test_unused_waiver_is_reported(tmp_path: Path) -> None:
+def test_unused_waiver_is_reported(tmp_path: Path, sqli: Sqli) -> None:
     waivers = load_waivers(write(tmp_path, "waivers:\n" + entry("{rule: B602}")))
     outcome = apply_waivers([sqli()], waivers, "prod", TODAY)
     assert outcome.unused == ("W-001",)
     assert any("W-001 (rule B602) matched no finding in prod" in w for w in outcome.warnings)
 
 
-def test_unknown_environment_is_a_usage_error(tmp_path: Path) -> None:
+def test_unknown_environment_is_a_usage_error(tmp_path: Path, sqli: Sqli) -> None:
     waivers = load_waivers(write(tmp_path, "waivers:\n" + entry("{rule: B608}")))
     with pytest.raises(UsageError, match="unknown environment 'qa'"):
         apply_waivers([sqli()], waivers, "qa", TODAY)
@@ -257,7 +258,7 @@ def test_scan_with_prod_waiver_missing_expires_exits_2(sqli_app: Path, tmp_path:
     assert "waivers[0] (id W-001): expires: missing" in done.stderr
 
 
-def test_rule_waiver_matches_a_finding_merged_from_both_tools(tmp_path: Path) -> None:
+def test_rule_waiver_matches_a_finding_merged_from_both_tools(tmp_path: Path, sqli: Sqli) -> None:
     from gate.dedup import deduplicate
 
     semgrep = sqli().replace(tool="semgrep", rule_id="sqli-fstring", severity=Severity.CRITICAL, cwe=("CWE-89",))
