@@ -70,10 +70,11 @@ CONVERGE_LOCAL := $(BIN)/ansible-playbook -i inventories/local playbooks/site.ym
 	--vault-id local@$(LOCAL_VAULT_PASS)
 
 ## local-secrets: random vault password (outside the repo, 0600) + vault-encrypted local secrets, if missing;
-## a checkout without its own takes the machine's copy, and leaves its own there afterwards.
+## the newer of the checkout's file and the machine's copy wins (another checkout may have rotated a key),
+## and the result goes back to the machine's copy.
 local-secrets: venv
 	@command -v age-keygen >/dev/null || { apt-get update -qq && apt-get install -y -qq age; }  # age-identity secrets
-	@if [ ! -f $(LOCAL_VAULT_FILE) ] && [ -f $(LOCAL_VAULT_MACHINE_COPY) ]; then \
+	@if [ -f $(LOCAL_VAULT_MACHINE_COPY) ] && [ $(LOCAL_VAULT_MACHINE_COPY) -nt $(LOCAL_VAULT_FILE) ]; then \
 		install -m 0600 $(LOCAL_VAULT_MACHINE_COPY) $(LOCAL_VAULT_FILE) && echo "local secrets: this machine's ($(LOCAL_VAULT_MACHINE_COPY))"; fi
 	$(BIN)/python roles/secrets/scripts/init_env_secrets.py --env local --vault-file $(LOCAL_VAULT_FILE) \
 		--password-file $(LOCAL_VAULT_PASS) $(LOCAL_SECRETS)
