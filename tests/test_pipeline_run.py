@@ -173,7 +173,11 @@ def test_prod_refuses_when_the_gate_blocks_and_never_converges(tmp_path: Path, s
 def test_dev_pipeline_runs_every_stage_end_to_end_on_this_machine(tmp_path: Path) -> None:
     out = tmp_path / "run"
     key, pub = tmp_path / "gate.key", tmp_path / "gate.pub"
-    result = run_pipeline("dev", "--sign-key", str(key), "--pubkey", str(pub), "--out", str(out))
+    # make test has just run all of tests/infra on this host: the stage runs one suite of it here.
+    suite = REPO / "tests" / "infra" / "test_postgresql_baseline.py"
+    result = run_pipeline(
+        "dev", "--sign-key", str(key), "--pubkey", str(pub), "--out", str(out), "--testinfra-suite", str(suite)
+    )
     document = summary(out)
     assert result.returncode == 0, result.stderr + json.dumps(document, indent=2)
     assert document["result"] == "pass"
@@ -181,3 +185,4 @@ def test_dev_pipeline_runs_every_stage_end_to_end_on_this_machine(tmp_path: Path
     assert stages == [(name, "ok") for name in ("scan", "sign", "verify", "converge", "testinfra", "record")]
     assert (out / "junit-infra.xml").exists() and (out / "decision.json").exists()
     assert (out / "attestation.json").exists()
+    assert "test_postgresql_baseline.py" in (out / "testinfra.log").read_text(encoding="utf-8")

@@ -49,6 +49,13 @@ def default_key_dir() -> Path:
     help="Converge this inventory (e.g. inventories/lab/prod) [default: inventories/local via make harden-local].",
 )
 @click.option("--vault-password-file", type=EXISTING, help="Password file of ENV's vault id (with --inventory).")
+@click.option(
+    "--testinfra-suite",
+    "testinfra_suites",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Run this testinfra file or folder (repeatable) [default: tests/infra; the baseline with --inventory].",
+)
 def main(
     env: str,
     target: Path | None,
@@ -64,6 +71,7 @@ def main(
     out_dir: Path | None,
     inventory: Path | None,
     vault_password_file: Path | None,
+    testinfra_suites: tuple[Path, ...],
 ) -> None:
     """Run scan → sign → verify → converge → testinfra → record for ENV on this machine (inventories/local,
     or --inventory)."""
@@ -94,6 +102,7 @@ def main(
         stop_after=stop_after or "record",
         inventory=inventory.resolve() if inventory else None,
         vault_password_file=vault_password_file.resolve() if vault_password_file else None,
+        testinfra_suites=tuple(str(suite.resolve()) for suite in testinfra_suites),
     )
     console = Console()
     console.print(f"[bold]hardgate pipeline[/] {env}: target {cfg.target}, run folder {cfg.out_dir}")

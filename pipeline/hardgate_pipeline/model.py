@@ -39,6 +39,9 @@ class RunConfig:
     # inventories/local through `make harden-local`.
     inventory: Path | None = None
     vault_password_file: Path | None = None
+    # The testinfra stage's suites (paths under the repository); empty: tests/infra for inventories/local,
+    # the host-side PostgreSQL baseline for another inventory.
+    testinfra_suites: tuple[str, ...] = ()
 
     @property
     def record_path(self) -> Path:

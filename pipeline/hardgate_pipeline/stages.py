@@ -132,7 +132,8 @@ def converge(cfg: RunConfig) -> StageResult:
 def testinfra(cfg: RunConfig) -> StageResult:
     """tests/infra through testinfra's ansible backend on the local inventory; JUnit next to the other reports.
     Another --inventory gets the host-side PostgreSQL baseline (its clients live in other networks)."""
-    suites = ["tests/infra"] if cfg.inventory is None else ["tests/infra/test_postgresql_baseline.py"]
+    default = ["tests/infra"] if cfg.inventory is None else ["tests/infra/test_postgresql_baseline.py"]
+    suites = list(cfg.testinfra_suites) or default
     hosts_file = cfg.inventory / "hosts.yml" if cfg.inventory else Path("inventories/local/hosts.yml")
     argv = [cfg.tool("pytest"), *suites, "-q", "-p", "no:cacheprovider", "--hosts=ansible://all"]
     argv += [f"--ansible-inventory={hosts_file}", f"--junitxml={cfg.out_dir / 'junit-infra.xml'}"]
