@@ -170,12 +170,53 @@ def test_without_a_lock_pyproject_poetry_and_pipfile_ranges_are_unpinned(tmp_pat
         ("Pipfile.lock", b"{not json", "not valid JSON"),
         ("pylock.toml", b'lock-version = "1.0"\n[[packages]]\nversion = "1"\n', "not a valid pylock file"),
         ("requirements.txt", b"flask==3.0.3\n\xff\n", "not UTF-8"),
+        ("setup.cfg", b"[options\ninstall_requires = flask\n", "not a valid setup.cfg"),
+        ("setup.cfg", b"[options]\ninstall_requires =\n    flask >=>= 2\n", "not a PEP 508 requirement"),
+        ("setup.cfg", b"[options]\ninstall_requires =\n    %(nowhere)s\n", "not a valid setup.cfg"),
     ],
 )
 def test_a_malformed_file_is_a_problem_never_an_exception(tmp_path: Path, name: str, text: bytes, reason: str) -> None:
     (tmp_path / name).write_bytes(text)
     problems = discover(tmp_path).problems
     assert problems and problems[0].manifest == name and reason in problems[0].message
+
+
+def test_setup_cfg_install_requires_extras_and_file_directives_are_read(tmp_path: Path) -> None:
+    """setuptools' declarative config: pins are audited at their line, ranges are unpinned, and a
+    `file:` directive's file is read as one requirement per line (setup.py is never run)."""
+    write(
+        tmp_path,
+        "lib/setup.cfg",
+        "[metadata]\nname = lib\n\n[options]\ninstall_requires =\n    jinja2==2.10\n"
+        '    greenlet != 0.4.17; python_version < "3.13"  # not a pin\n    file: deps/base.in\n\n'
+        "[options.extras_require]\nyaml =\n    pyyaml==5.1\nall =\n    %(yaml)s\n    rich>=13\n",
+    )
+    write(tmp_path, "lib/deps/base.in", "# base\nrequests==2.19.1\n")
+    inventory = discover(tmp_path)
+    assert inventory.problems == ()
+    assert placed(inventory.dependencies) == {
+        ("lib/setup.cfg", 6, "jinja2", "2.10"),
+        ("lib/setup.cfg", 7, "greenlet", None),
+        ("lib/setup.cfg", 12, "pyyaml", "5.1"),  # also listed by `all` through %(yaml)s
+        ("lib/setup.cfg", 15, "rich", None),
+        ("lib/deps/base.in", 2, "requests", "2.19.1"),
+    }
+    assert sorted(d.canonical_name for d in inventory.unpinned()) == ["greenlet", "rich"]
+    assert "lib/deps/base.in" in inventory.files_read
+
+
+def test_a_lock_beside_setup_cfg_is_the_truth_for_it(tmp_path: Path) -> None:
+    write(tmp_path, "setup.cfg", "[options]\ninstall_requires =\n    flask>=2\n")
+    write(
+        tmp_path,
+        "uv.lock",
+        'version = 1\n\n[[package]]\nname = "flask"\nversion = "3.0.3"\n'
+        'source = { registry = "https://packages.example.invalid/simple" }\n',
+    )
+    inventory = discover(tmp_path)
+    assert inventory.problems == ()
+    assert inventory.locked == ("setup.cfg",)
+    assert inventory.unpinned() == ()
 
 
 def test_triple_equals_to_a_non_pep440_version_is_unauditable(tmp_path: Path) -> None:

@@ -140,6 +140,17 @@ def test_an_unpinned_requirement_is_never_resolved(tmp_path: Path, store: Path) 
     assert [(f.rule_id, f.severity.name) for f in report.findings] == [(UNPINNED_RULE, "MEDIUM")]
 
 
+def test_setup_cfg_pins_are_audited_at_their_line_and_its_ranges_are_unpinned(tmp_path: Path, store: Path) -> None:
+    (tmp_path / "setup.cfg").write_text(
+        "[options]\ninstall_requires =\n    requests>=2\n    pyyaml==5.1\n", encoding="utf-8"
+    )
+    report = scan(tmp_path, store, environment="dev")
+    assert report.scanners[0].status is ScanStatus.OK, report.scanners[0].reason
+    found = {(f.location.path, f.location.start_line, f.rule_id) for f in report.findings if f.location}
+    assert ("setup.cfg", 3, UNPINNED_RULE) in found
+    assert any(path == "setup.cfg" and line == 4 and rule != UNPINNED_RULE for path, line, rule in found), found
+
+
 def test_a_triple_equals_pin_to_a_non_pep440_version_is_a_finding_not_a_crash(tmp_path: Path, store: Path) -> None:
     (tmp_path / "requirements.txt").write_text("jinja2===2.10\nlegacy===2.0-custom\n", encoding="utf-8")
     report = scan(tmp_path, store)

@@ -20,7 +20,7 @@ The API (everything else in this package is an implementation detail)::
 
 Formats (one reader per module, each implementing `ManifestReader`): requirements*.txt with
 `-r`/`-c` includes, `--hash` lines, markers, extras and `===` pins (pip-requirements-parser);
-pyproject.toml (PEP 621, PEP 735, Poetry tables); Pipfile; and the lock files uv.lock, poetry.lock,
+pyproject.toml (PEP 621, PEP 735, Poetry tables); setup.cfg; Pipfile; and the lock files uv.lock, poetry.lock,
 Pipfile.lock and pylock.toml (tomllib, json, packaging.pylock). A lock is the truth for the
 pyproject.toml or Pipfile beside it. Nothing here resolves, downloads or contacts an index; every
 file is read only if it is a regular file inside the target, under `MAX_MANIFEST_BYTES`.

@@ -13,10 +13,12 @@ from gate.dependencies.pins import is_pep440
 from gate.dependencies.pipfile import PipfileLockReader, PipfileReader
 from gate.dependencies.pyproject import PyprojectReader
 from gate.dependencies.requirements import RequirementsReader
+from gate.dependencies.setupcfg import SetupCfgReader
 
 READERS: tuple[ManifestReader, ...] = (
     RequirementsReader(),
     PyprojectReader(),
+    SetupCfgReader(),
     PipfileReader(),
     UvLockReader(),
     PoetryLockReader(),
@@ -24,7 +26,7 @@ READERS: tuple[ManifestReader, ...] = (
     PylockReader(),
 )
 #: The project manifests a lock file in the same folder stands for.
-LOCKED_BY_SIBLING = frozenset({PyprojectReader.format_name, PipfileReader.format_name})
+LOCKED_BY_SIBLING = frozenset({PyprojectReader.format_name, SetupCfgReader.format_name, PipfileReader.format_name})
 
 
 def reader_for(relative: str) -> ManifestReader | None:

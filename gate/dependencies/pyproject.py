@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from gate.dependencies.model import Dependency, ManifestContent, ManifestReader, Origin, Problem
+from gate.dependencies.pep508 import requirement_dependency
 from gate.dependencies.pins import exact_version
 from gate.dependencies.tomlfile import line_of, load_toml
 
@@ -30,26 +30,11 @@ class PyprojectReader(ManifestReader):
         problems: list[Problem] = []
         for text in _pep508_strings(data):
             line = line_of(lines, f'"{text}"') or line_of(lines, f"'{text}'")
-            try:
-                requirement = Requirement(text)
-            except InvalidRequirement as exc:
-                problems.append(Problem(relative, line, f"not a PEP 508 requirement: {str(exc)[:120]}"))
-                continue
-            specifier = str(requirement.specifier)
-            dependencies.append(
-                Dependency(
-                    name=requirement.name,
-                    version=exact_version(specifier) if requirement.url is None else None,
-                    manifest=relative,
-                    line=line,
-                    direct=True,
-                    source_format=self.format_name,
-                    specifier=specifier,
-                    origin=Origin.URL if requirement.url else Origin.REGISTRY,
-                    via=relative,
-                    marker=str(requirement.marker or ""),
-                )
-            )
+            read = requirement_dependency(text, relative, line, self.format_name)
+            if isinstance(read, Problem):
+                problems.append(read)
+            else:
+                dependencies.append(read)
         dependencies += _poetry(data, lines, relative)
         declared = frozenset(d.canonical_name for d in dependencies)
         return ManifestContent(tuple(dependencies), tuple(problems), (relative,), declared)

@@ -271,10 +271,10 @@ def _placed(finding: Finding, dependency: Dependency) -> Finding:
 def reproducibility_finding(dependency: Dependency, rule_id: str) -> Finding:
     """An unpinned requirement (or an `===` pin no advisory can match): what gets installed is unknown.
 
-    Medium in requirements files and Pipfiles, which say what gets installed; low in pyproject.toml,
-    whose ranges are a package's abstract requirements (an application locks them).
+    Medium in requirements files and Pipfiles, which say what gets installed; low in pyproject.toml
+    and setup.cfg, whose ranges are a package's abstract requirements (an application locks them).
     """
-    severity = Severity.LOW if dependency.source_format == "pyproject" else Severity.MEDIUM
+    severity = Severity.LOW if dependency.source_format in ("pyproject", "setup.cfg") else Severity.MEDIUM
     if rule_id == UNPINNED_RULE:
         wanted = f" {dependency.specifier}" if dependency.specifier else ""
         title = f"Unpinned dependency {dependency.name}{wanted}"
