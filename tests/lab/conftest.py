@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable
@@ -24,6 +25,12 @@ MARIADB_PKI = "etc/hardgate/pki/mariadb"
 os.environ.setdefault("ANSIBLE_CONFIG", str(lab.REPO / "playbooks" / "ansible.cfg"))
 
 Probe = Callable[..., dict[str, Any]]
+
+
+def on_host(host: lab.LabHost, *argv: str) -> subprocess.CompletedProcess[str]:
+    """Run a command on a lab host over SSH (Ansible's own key and pinned host keys)."""
+    ssh = lab.ssh_argv(host)  # the remote side runs the words through a shell: quote each one
+    return subprocess.run([*ssh, shlex.join(argv)], capture_output=True, text=True, timeout=60, check=False)
 
 
 @pytest.fixture(scope="session")

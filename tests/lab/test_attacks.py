@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import shlex
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from typing import Any
 import lab
 import pytest
 import yaml
-from conftest import MARIADB_PKI, PG_PKI, Probe, mariadb_settings, pg_settings
+from conftest import MARIADB_PKI, PG_PKI, Probe, mariadb_settings, on_host, pg_settings
 
 pytestmark = pytest.mark.lab
 
@@ -34,12 +33,6 @@ PORTS = {"postgresql": 5432, "mariadb": 3306}
 SECRET = {"postgresql": "orders_app", "mariadb": "mysql_orders_app"}
 CA = {"postgresql": f"{PG_PKI}/ca.crt", "mariadb": f"{MARIADB_PKI}/ca.crt"}
 GUESSES = 10
-
-
-def on_host(host: lab.LabHost, *argv: str) -> subprocess.CompletedProcess[str]:
-    """Run a command on a lab host over SSH (Ansible's own key and pinned host keys)."""
-    ssh = lab.ssh_argv(host)  # the remote side runs the words through a shell: quote each one
-    return subprocess.run([*ssh, shlex.join(argv)], capture_output=True, text=True, timeout=60, check=False)
 
 
 def banned(host: lab.LabHost, jail: str) -> str:

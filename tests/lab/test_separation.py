@@ -18,7 +18,7 @@ from typing import Any
 
 import lab
 import pytest
-from conftest import MARIADB_PKI, PG_PKI, Probe, mariadb_settings, pg_settings
+from conftest import MARIADB_PKI, PG_PKI, Probe, mariadb_settings, on_host, pg_settings
 
 from gate.decision import write_keypair
 
@@ -34,6 +34,16 @@ DATABASES = {
     "postgresql": ("orders_app", f"{PG_PKI}/ca.crt"),
     "mariadb": ("mysql_orders_app", f"{MARIADB_PKI}/ca.crt"),
 }
+
+
+@pytest.fixture(autouse=True)
+def no_bans(hosts: dict[str, lab.LabHost]) -> None:
+    """These tests refuse logins across environments on purpose, and the attack suite guesses
+    passwords: by now a target's fail2ban may rightly ban a source (prod: 5 failures in 10 min),
+    which would hide what pg_hba and the account hosts say. Lift every ban first."""
+    for host in hosts.values():
+        done = on_host(host, "fail2ban-client", "unban", "--all")
+        assert done.returncode == 0, f"{host.name}: fail2ban-client unban --all: {done.stderr.strip()}"
 
 
 def login(probe: Probe, kind: str, source: lab.LabHost, target: lab.LabHost, password: str, ca: str) -> dict[str, Any]:
