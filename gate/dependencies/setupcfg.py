@@ -14,10 +14,14 @@ from gate.dependencies.pep508 import requirement_dependency
 from gate.dependencies.tomlfile import line_of
 
 
+def _numbered_requirements(value: str) -> list[tuple[int, str]]:
+    """(1-based line within `value`, requirement) of each line: blank lines and comments dropped."""
+    stripped = ((number, line.split(" #", 1)[0].strip()) for number, line in enumerate(value.splitlines(), start=1))
+    return [(number, line) for number, line in stripped if line and not line.startswith("#")]
+
+
 def _requirement_lines(value: str) -> list[str]:
-    """A multi-line option's requirements: blank lines and comments dropped."""
-    stripped = (line.split(" #", 1)[0].strip() for line in value.splitlines())
-    return [line for line in stripped if line and not line.startswith("#")]
+    return [requirement for _number, requirement in _numbered_requirements(value)]
 
 
 class SetupCfgReader(ManifestReader):
@@ -83,7 +87,5 @@ class SetupCfgReader(ManifestReader):
             problems.append(Problem(relative, None, f"file: {exc}"))
             return
         files_read.append(target)
-        for number, line in enumerate(text.splitlines(), start=1):
-            requirement = line.split(" #", 1)[0].strip()
-            if requirement and not requirement.startswith("#"):
-                self._add(requirement, target, number, found, problems)
+        for number, requirement in _numbered_requirements(text):
+            self._add(requirement, target, number, found, problems)

@@ -34,15 +34,20 @@ def mysql_secrets(local_secrets: dict[str, str]) -> dict[str, str]:
     return {name: value for name, value in local_secrets.items() if name.startswith("mysql_")}
 
 
-def run_mariadb_playbook(*extra: str) -> str:
-    """playbooks/mariadb.yml on inventories/local with the local vault id; stdout and stderr."""
+def mariadb_playbook(*extra: str) -> subprocess.CompletedProcess[str]:
+    """playbooks/mariadb.yml on inventories/local with the local vault id, whatever its outcome."""
     env = os.environ | {"ANSIBLE_CONFIG": str(REPO / "playbooks" / "ansible.cfg")}
     playbook = str(REPO / "playbooks" / "mariadb.yml")
     vault_id = f"local@{VAULT_PASS}"
-    done = subprocess.run(
+    return subprocess.run(
         ["ansible-playbook", "-i", str(INVENTORY), playbook, "-e", "env=local", "--vault-id", vault_id, *extra],
         capture_output=True, text=True, env=env, cwd=REPO, check=False,
     )  # fmt: skip
+
+
+def run_mariadb_playbook(*extra: str) -> str:
+    """A converge that must succeed; stdout and stderr."""
+    done = mariadb_playbook(*extra)
     assert done.returncode == 0, "the MariaDB converge failed"
     return done.stdout + done.stderr
 

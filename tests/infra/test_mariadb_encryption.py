@@ -21,7 +21,7 @@ import pytest
 import yaml
 from conftest import INVENTORY, REPO, VAULT_PASS
 from test_mariadb import address, client_pki, connect, env_secrets, mdb_vars, scalar, sql  # noqa: F401
-from test_mariadb_converge import changed_count, run_mariadb_playbook
+from test_mariadb_converge import changed_count, mariadb_playbook, run_mariadb_playbook
 
 pytestmark = pytest.mark.infra
 testinfra_hosts = [f"ansible://mariadb?ansible_inventory={INVENTORY}"]
@@ -255,27 +255,30 @@ def test_key_rotation_moves_every_tablespace_to_the_new_key(
     assert leaked == []
 
 
+def keys_in_use(host: Any) -> set[int]:
+    rows = sql(host, "SELECT DISTINCT CURRENT_KEY_ID FROM information_schema.INNODB_TABLESPACES_ENCRYPTION")
+    return {int(row[0]) for row in rows}
+
+
+def converge_with_secrets(tmp_path: Path, values: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """playbooks/mariadb.yml with these secrets in place of the backend's (a 0600 vars file, never printed)."""
+    varfile = tmp_path / "secrets.json"
+    varfile.touch(mode=0o600)
+    varfile.write_text(json.dumps({"hardgate_secrets": values}))
+    return mariadb_playbook("-e", f"@{varfile}")
+
+
 def test_a_key_still_in_use_cannot_be_removed(host: Any, tmp_path: Path, marker: tuple[str, str]) -> None:
     """Converging with a key file that lacks a key the tablespaces use fails before any write,
     naming no key; the server keeps running on the old file."""
     values = read_local_secrets()
-    in_use = {
-        int(r[0])
-        for r in sql(host, "SELECT DISTINCT CURRENT_KEY_ID FROM information_schema.INNODB_TABLESPACES_ENCRYPTION")
-    }
+    in_use = keys_in_use(host)
     keys = values[KEYS_SECRET].strip().splitlines()
     if in_use <= {1}:
         pytest.skip("no rotated key in use yet (the rotation test above puts one in use)")
     kept = [line for line in keys if int(line.split(";")[0]) == 1]  # the newest key dropped
     before = host.file(f"{KEY_DIR}/keyfile.enc").content
-    varfile = tmp_path / "secrets.json"
-    varfile.touch(mode=0o600)
-    varfile.write_text(json.dumps({"hardgate_secrets": values | {KEYS_SECRET: "\n".join(kept) + "\n"}}))
-    done = subprocess.run(
-        ["ansible-playbook", "-i", str(INVENTORY), str(REPO / "playbooks/mariadb.yml"), "-e", "env=local",
-         "--vault-id", f"local@{VAULT_PASS}", "-e", f"@{varfile}"],
-        capture_output=True, text=True, cwd=REPO, check=False,
-    )  # fmt: skip
+    done = converge_with_secrets(tmp_path, values | {KEYS_SECRET: "\n".join(kept) + "\n"})
     out = done.stdout + done.stderr
     assert done.returncode != 0
     assert "lacks key ids the server still uses" in out or "Refuse to remove a key" in out
@@ -289,24 +292,15 @@ def test_a_key_in_use_cannot_take_a_new_value(host: Any, tmp_path: Path, marker:
     converge stops before writing the filekey or the key file, names the ids and no key, and the
     server keeps reading its data."""
     values = read_local_secrets()
-    in_use = {
-        int(r[0])
-        for r in sql(host, "SELECT DISTINCT CURRENT_KEY_ID FROM information_schema.INNODB_TABLESPACES_ENCRYPTION")
-    }
+    in_use = keys_in_use(host)
     renewed = [
         f"{key_id};{secrets.token_hex(32)}" if int(key_id) in in_use else f"{key_id};{hexkey}"
         for key_id, hexkey in (line.split(";") for line in values[KEYS_SECRET].strip().splitlines())
     ]
     files_before = {name: host.file(f"{KEY_DIR}/{name}").content for name in ("keyfile.enc", "keyfile.key")}
-    varfile = tmp_path / "secrets.json"
-    varfile.touch(mode=0o600)
-    varfile.write_text(json.dumps({"hardgate_secrets": values | {
-        KEYS_SECRET: "\n".join(renewed) + "\n", FILEKEY_SECRET: secrets.token_urlsafe(32)}}))
-    done = subprocess.run(
-        ["ansible-playbook", "-i", str(INVENTORY), str(REPO / "playbooks/mariadb.yml"), "-e", "env=local",
-         "--vault-id", f"local@{VAULT_PASS}", "-e", f"@{varfile}"],
-        capture_output=True, text=True, cwd=REPO, check=False,
-    )  # fmt: skip
+    done = converge_with_secrets(
+        tmp_path, values | {KEYS_SECRET: "\n".join(renewed) + "\n", FILEKEY_SECRET: secrets.token_urlsafe(32)}
+    )
     out = " ".join((done.stdout + done.stderr).split())
     assert done.returncode != 0
     assert f"would change key ids the server still uses ({', '.join(map(str, sorted(in_use)))})" in out
