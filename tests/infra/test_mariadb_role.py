@@ -1,6 +1,6 @@
 """mariadb_hardening refuses unsafe input before touching a host.
 
-Each case runs the real role (its argument spec, or its assert.yml guardrails) in a throwaway
+Each case runs the real role (its argument spec, or its assert.yml and assert_accounts.yml guardrails) in a throwaway
 playbook against localhost with ansible-playbook; nothing is installed or changed.
 """
 
@@ -28,6 +28,10 @@ GUARDRAILS_PLAY = """
       ansible.builtin.include_role:
         name: mariadb_hardening
         tasks_from: assert.yml
+    - name: Account guardrails (they need hardgate_secrets, given here as an extra var)
+      ansible.builtin.include_role:
+        name: mariadb_hardening
+        tasks_from: assert_accounts.yml
 """
 
 FULL_ROLE_PLAY = """
