@@ -20,14 +20,6 @@ def parse_version(text: str) -> Version:
         raise ValueError(f"invalid PEP 440 version {text!r}") from None
 
 
-def is_pep440(text: str) -> bool:
-    try:
-        Version(text)
-    except InvalidVersion:
-        return False
-    return True
-
-
 def _in_range(version: Version, events: list[dict[str, Any]]) -> bool:
     """Walk the events in version order; each boundary the version has reached flips the state.
 

@@ -16,8 +16,9 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from gate.advisories.matching import PYPI, is_pep440, parse_version
+from gate.advisories.matching import PYPI, parse_version
 from gate.advisories.store import AdvisoryStore
+from gate.dependencies.pins import is_pep440
 
 MAX_BODY = 4 * 1024 * 1024
 MAX_BATCH = 1000

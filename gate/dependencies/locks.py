@@ -9,7 +9,7 @@ from typing import Any
 from packaging.pylock import Pylock, PylockUnsupportedVersionError, PylockValidationError, is_valid_pylock_path
 
 from gate.dependencies.model import Dependency, ManifestContent, ManifestReader, Origin, Problem
-from gate.dependencies.tomlfile import array_table_lines, load_toml
+from gate.dependencies.tomlfile import DocumentReader, array_table_lines
 
 Row = tuple[str, str | None, Origin, str]  # name, version, origin, marker
 
@@ -22,20 +22,8 @@ def _entries(reader: ManifestReader, relative: str, rows: list[Row], lines: list
         line = lines[index] if index < len(lines) else None
         if origin is Origin.REGISTRY and version is None:
             problems.append(Problem(relative, line, f"{name}: a registry package locked without a version"))
-        found.append(
-            Dependency(
-                name=name,
-                version=version,
-                manifest=relative,
-                line=line,
-                direct=False,
-                source_format=reader.format_name,
-                specifier=f"=={version}" if version else "",
-                origin=origin,
-                via=relative,
-                marker=marker,
-            )
-        )
+        specifier = f"=={version}" if version else ""
+        found.append(Dependency.locked(relative, line, reader.format_name, name, version, specifier, origin, marker))
     return ManifestContent(tuple(found), tuple(problems), (relative,))
 
 
@@ -48,23 +36,16 @@ def _packages(data: dict[str, Any], key: str, relative: str) -> list[dict[str, A
     return packages
 
 
-class _PackageTableLockReader(ManifestReader):
+class _PackageTableLockReader(DocumentReader):
     """uv.lock and poetry.lock: a `[[package]]` array of tables with name, version and a `source`
     table; the two differ only in how the source names where a package came from."""
 
     is_lock = True
 
-    def matches(self, filename: str) -> bool:
-        return filename == self.format_name
-
     def origin_of(self, source: dict[str, Any]) -> Origin:
         raise NotImplementedError
 
-    def read(self, root: Path, relative: str) -> ManifestContent:
-        loaded = load_toml(root, relative)
-        if isinstance(loaded, Problem):
-            return ManifestContent.unreadable(loaded)
-        data, lines = loaded
+    def parse(self, relative: str, data: dict[str, Any], lines: list[str]) -> ManifestContent:
         packages = _packages(data, "package", relative)
         if isinstance(packages, Problem):
             return ManifestContent.unreadable(packages)
@@ -78,7 +59,7 @@ class _PackageTableLockReader(ManifestReader):
 
 
 class UvLockReader(_PackageTableLockReader):
-    format_name = "uv.lock"
+    format_name = filename = "uv.lock"
 
     def origin_of(self, source: dict[str, Any]) -> Origin:
         if "registry" in source:
@@ -89,7 +70,7 @@ class UvLockReader(_PackageTableLockReader):
 
 
 class PoetryLockReader(_PackageTableLockReader):
-    format_name = "poetry.lock"
+    format_name = filename = "poetry.lock"
 
     def origin_of(self, source: dict[str, Any]) -> Origin:
         # `legacy` is a private package index: still a registry release, matched by name and version.
@@ -97,18 +78,14 @@ class PoetryLockReader(_PackageTableLockReader):
         return kinds.get(str(source.get("type")), Origin.REGISTRY)
 
 
-class PylockReader(ManifestReader):
+class PylockReader(DocumentReader):
     format_name = "pylock"
     is_lock = True
 
     def matches(self, filename: str) -> bool:
         return is_valid_pylock_path(Path(filename))
 
-    def read(self, root: Path, relative: str) -> ManifestContent:
-        loaded = load_toml(root, relative)
-        if isinstance(loaded, Problem):
-            return ManifestContent.unreadable(loaded)
-        data, lines = loaded
+    def parse(self, relative: str, data: dict[str, Any], lines: list[str]) -> ManifestContent:
         try:
             lock = Pylock.from_dict(data)  # validates the whole file against PEP 751
         except (PylockValidationError, PylockUnsupportedVersionError) as exc:

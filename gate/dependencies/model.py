@@ -40,6 +40,21 @@ class Dependency:
     via: str = ""
     marker: str = ""
 
+    @classmethod
+    def locked(
+        cls,
+        lock: str,
+        line: int | None,
+        source_format: str,
+        name: str,
+        version: str | None,
+        specifier: str,
+        origin: Origin,
+        marker: str,
+    ) -> Dependency:
+        """A lock file's pin: transitive until the project manifest beside the lock says it is direct."""
+        return cls(name, version, lock, line, False, source_format, specifier, origin, via=lock, marker=marker)
+
     @property
     def canonical_name(self) -> str:
         return str(canonicalize_name(self.name))

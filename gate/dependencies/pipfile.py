@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gate.dependencies.model import Dependency, ManifestContent, ManifestReader, Origin, Problem
+from gate.dependencies.model import Dependency, ManifestContent, Origin, Problem
 from gate.dependencies.pins import exact_version
-from gate.dependencies.tomlfile import line_of, load_json, load_toml
+from gate.dependencies.tomlfile import DocumentReader, line_of, load_json
 
 _SECTIONS = {"Pipfile": ("packages", "dev-packages"), "Pipfile.lock": ("default", "develop")}
 
@@ -20,17 +20,11 @@ def _origin(spec: dict[str, Any]) -> Origin:
     return Origin.REGISTRY
 
 
-class PipfileReader(ManifestReader):
+class PipfileReader(DocumentReader):
     format_name = "pipfile"
+    filename = "Pipfile"
 
-    def matches(self, filename: str) -> bool:
-        return filename == "Pipfile"
-
-    def read(self, root: Path, relative: str) -> ManifestContent:
-        loaded = load_toml(root, relative)
-        if isinstance(loaded, Problem):
-            return ManifestContent.unreadable(loaded)
-        data, lines = loaded
+    def parse(self, relative: str, data: dict[str, Any], lines: list[str]) -> ManifestContent:
         found: list[Dependency] = []
         for section in _SECTIONS["Pipfile"]:
             table = data.get(section)
@@ -57,18 +51,15 @@ class PipfileReader(ManifestReader):
         return ManifestContent(tuple(found), (), (relative,), declared)
 
 
-class PipfileLockReader(ManifestReader):
+class PipfileLockReader(DocumentReader):
     format_name = "Pipfile.lock"
+    filename = "Pipfile.lock"
     is_lock = True
 
-    def matches(self, filename: str) -> bool:
-        return filename == "Pipfile.lock"
+    def load(self, root: Path, relative: str) -> tuple[Any, list[str]] | Problem:
+        return load_json(root, relative)
 
-    def read(self, root: Path, relative: str) -> ManifestContent:
-        loaded = load_json(root, relative)
-        if isinstance(loaded, Problem):
-            return ManifestContent.unreadable(loaded)
-        data, lines = loaded
+    def parse(self, relative: str, data: Any, lines: list[str]) -> ManifestContent:
         if not isinstance(data, dict):
             return ManifestContent.unreadable(Problem(relative, None, "not a Pipfile.lock object"))
         found: list[Dependency] = []
@@ -89,18 +80,7 @@ class PipfileLockReader(ManifestReader):
                 line = line_of(lines, f'"{name}": {{', start) or line_of(lines, f'"{name}"', start)
                 if origin is Origin.REGISTRY and version is None:
                     problems.append(Problem(relative, line, f"{name}: locked without an exact version ({specifier!r})"))
-                found.append(
-                    Dependency(
-                        name=name,
-                        version=version,
-                        manifest=relative,
-                        line=line,
-                        direct=False,  # decided from the Pipfile beside it
-                        source_format=self.format_name,
-                        specifier=specifier,
-                        origin=origin,
-                        via=relative,
-                        marker=str(spec.get("markers") or ""),
-                    )
-                )
+                marker = str(spec.get("markers") or "")
+                locked = Dependency.locked(relative, line, self.format_name, name, version, specifier, origin, marker)
+                found.append(locked)
         return ManifestContent(tuple(found), tuple(problems), (relative,))

@@ -3,29 +3,22 @@ Poetry's `[tool.poetry]` dependency tables. These declare what a project needs, 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from gate.dependencies.model import Dependency, ManifestContent, ManifestReader, Origin, Problem
+from gate.dependencies.model import Dependency, ManifestContent, Origin, Problem
 from gate.dependencies.pep508 import requirement_dependency
 from gate.dependencies.pins import exact_version
-from gate.dependencies.tomlfile import line_of, load_toml
+from gate.dependencies.tomlfile import DocumentReader, line_of
 
 
-class PyprojectReader(ManifestReader):
+class PyprojectReader(DocumentReader):
     format_name = "pyproject"
+    filename = "pyproject.toml"
 
-    def matches(self, filename: str) -> bool:
-        return filename == "pyproject.toml"
-
-    def read(self, root: Path, relative: str) -> ManifestContent:
-        loaded = load_toml(root, relative)
-        if isinstance(loaded, Problem):
-            return ManifestContent.unreadable(loaded)
-        data, lines = loaded
+    def parse(self, relative: str, data: dict[str, Any], lines: list[str]) -> ManifestContent:
         dependencies: list[Dependency] = []
         problems: list[Problem] = []
         for text in _pep508_strings(data):

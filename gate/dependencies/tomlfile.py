@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from abc import abstractmethod
 from pathlib import Path
 from typing import Any
 
 from gate.dependencies.files import UnreadableManifest, read_text
-from gate.dependencies.model import Problem
+from gate.dependencies.model import ManifestContent, ManifestReader, Problem
 
 
 def load_toml(root: Path, relative: str) -> tuple[dict[str, Any], list[str]] | Problem:
@@ -31,6 +32,30 @@ def load_json(root: Path, relative: str) -> tuple[Any, list[str]] | Problem:
         return Problem(relative, None, str(exc).removeprefix(f"{relative}: "))
     except (ValueError, RecursionError) as exc:
         return Problem(relative, getattr(exc, "lineno", None), f"not valid JSON: {str(exc)[:160]}")
+
+
+class DocumentReader(ManifestReader):
+    """A format whose file is one TOML document (JSON where `load` says so): an unreadable file is one
+    Problem here, and `parse` reads what loaded."""
+
+    #: The file's base name; a format found by another rule overrides `matches`.
+    filename: str = ""
+
+    def matches(self, filename: str) -> bool:
+        return filename == self.filename
+
+    def load(self, root: Path, relative: str) -> tuple[Any, list[str]] | Problem:
+        return load_toml(root, relative)
+
+    def read(self, root: Path, relative: str) -> ManifestContent:
+        loaded = self.load(root, relative)
+        if isinstance(loaded, Problem):
+            return ManifestContent.unreadable(loaded)
+        return self.parse(relative, *loaded)
+
+    @abstractmethod
+    def parse(self, relative: str, data: Any, lines: list[str]) -> ManifestContent:
+        """The content of a document that loaded; whatever is wrong inside it is a Problem."""
 
 
 def array_table_lines(lines: list[str], table: str) -> list[int]:
