@@ -1,8 +1,11 @@
-"""Detection benchmark: TPR, FPR and Youden (TPR - FPR) per CWE on the labelled corpus in bench/detection/.
+"""Detection benchmark: TPR, FPR and Youden (TPR - FPR) per CWE on the labelled detection corpus.
 
-Three detectors are scored on the same cases (bench/detection/labels.yml: file -> cwe, vulnerable, line):
+The corpus is data (bench/detection/cases.yml), rendered into a temporary folder as real files by
+bench/detection_corpus.py, which also gives each file's label (cwe, vulnerable, line). Three detectors are
+scored on the same cases:
 
-- bandit alone (`bandit -r CASES -f json`); a bandit result's CWE is bandit's own `issue_cwe.id`;
+- bandit alone (`bandit -r CASES -f json`, CASES being the rendered folder); a bandit result's CWE is
+  bandit's own `issue_cwe.id`;
 - semgrep with the rules as they were before the taint pack (commit e7e1495's `gate/rules`, extracted to a
   temporary folder with `git archive`);
 - the gate's *blocking* findings in prod (`hardgate scan CASES --env prod --format json --no-cache`), i.e.
@@ -21,20 +24,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-import tarfile
 import tempfile
 from collections import defaultdict
-from io import BytesIO
 from pathlib import Path
 
-import yaml
+from detection_corpus import Case, render
+from semgrep_rules import BIN, rules_before_taint, semgrep_scan
 
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO / "bench" / "detection"
-CASES = CORPUS / "cases"
-BIN = Path(sys.executable).parent
-BEFORE_TAINT = "e7e1495"
 SAME_CLASS = {"CWE-95": "CWE-94", "CWE-338": "CWE-330"}
 
 
@@ -45,9 +41,9 @@ def canonical(cwe: str) -> str:
 Flags = dict[str, set[str]]  # file name -> CWEs flagged in it
 
 
-def bandit_flags() -> Flags:
+def bandit_flags(cases: Path) -> Flags:
     done = subprocess.run(
-        [str(BIN / "bandit"), "-q", "-r", str(CASES), "-f", "json"], capture_output=True, text=True, check=False
+        [str(BIN / "bandit"), "-q", "-r", str(cases), "-f", "json"], capture_output=True, text=True, check=False
     )
     flags: Flags = defaultdict(set)
     for item in json.loads(done.stdout)["results"]:
@@ -57,23 +53,8 @@ def bandit_flags() -> Flags:
     return flags
 
 
-def semgrep_flags(rules: Path) -> Flags:
-    done = subprocess.run(
-        [
-            str(BIN / "semgrep"),
-            "scan",
-            "--config",
-            str(rules),
-            "--json",
-            "--quiet",
-            "--metrics=off",
-            "--disable-version-check",
-            str(CASES),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def semgrep_flags(rules: Path, cases: Path) -> Flags:
+    done = subprocess.run(semgrep_scan(rules, cases), capture_output=True, text=True, check=False)
     flags: Flags = defaultdict(set)
     for item in json.loads(done.stdout)["results"]:
         for cwe in item["extra"].get("metadata", {}).get("cwe", []):
@@ -81,18 +62,9 @@ def semgrep_flags(rules: Path) -> Flags:
     return flags
 
 
-def old_rules(into: Path) -> Path:
-    archive = subprocess.run(
-        ["git", "archive", BEFORE_TAINT, "gate/rules"], cwd=REPO, capture_output=True, check=True
-    ).stdout
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
-    return into / "gate" / "rules"
-
-
-def gate_flags() -> Flags:
+def gate_flags(cases: Path) -> Flags:
     done = subprocess.run(
-        [str(BIN / "hardgate"), "scan", str(CASES), "--env", "prod", "--format", "json", "--no-cache"],
+        [str(BIN / "hardgate"), "scan", str(cases), "--env", "prod", "--format", "json", "--no-cache"],
         capture_output=True,
         text=True,
         check=False,
@@ -106,13 +78,13 @@ def gate_flags() -> Flags:
     return flags
 
 
-def score(labels: dict[str, dict[str, object]], flags: Flags) -> dict[str, tuple[float, float]]:
+def score(labels: dict[str, Case], flags: Flags) -> dict[str, tuple[float, float]]:
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # tp, vulnerable, fp, safe
     for name, label in labels.items():
-        cwe = canonical(str(label["cwe"]))
+        cwe = canonical(label.cwe)
         hit = cwe in flags.get(name, set())
         row = counts[cwe]
-        if label["vulnerable"]:
+        if label.vulnerable:
             row[0] += hit
             row[1] += 1
         else:
@@ -122,12 +94,14 @@ def score(labels: dict[str, dict[str, object]], flags: Flags) -> dict[str, tuple
 
 
 def main() -> None:
-    labels = yaml.safe_load((CORPUS / "labels.yml").read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
+        cases, old = Path(tmp) / "cases", Path(tmp) / "old"
+        cases.mkdir()
+        labels = render(cases)
         detectors = {
-            "bandit": bandit_flags(),
-            "semgrep (rules before taint)": semgrep_flags(old_rules(Path(tmp))),
-            "gate blocking (prod)": gate_flags(),
+            "bandit": bandit_flags(cases),
+            "semgrep (rules before taint)": semgrep_flags(rules_before_taint(old), cases),
+            "gate blocking (prod)": gate_flags(cases),
         }
     results = {name: score(labels, flags) for name, flags in detectors.items()}
     cwes = sorted({c for r in results.values() for c in r}, key=lambda c: int(c.split("-")[1]))
