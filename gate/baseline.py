@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gate.configfile import read_bytes
+from gate.configfile import load_json
 from gate.errors import ConfigError
 from gate.findings import FINGERPRINT_VERSION, Finding, FindingState
 
@@ -72,11 +72,7 @@ def _malformed(path: Path, detail: str) -> ConfigError:
 
 def load_baseline(path: Path) -> Baseline:
     """Read a baseline file; ConfigError when it is missing or malformed."""
-    raw = read_bytes(path, "baseline")
-    try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise _malformed(path, "not JSON") from None
+    raw, document = load_json(path, "baseline")
     if not isinstance(document, dict) or document.get("schema") != BASELINE_SCHEMA:
         raise _malformed(path, f'expected "schema": "{BASELINE_SCHEMA}"')
     if document.get("version") != BASELINE_VERSION:

@@ -22,6 +22,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from gate.configfile import load_json, read_bytes
 from gate.errors import ConfigError, HardgateError, UsageError
 from gate.findings import FindingState
 from gate.gitinfo import head_commit, tree_state
@@ -223,11 +224,7 @@ def _parse_private_pem(data: bytes, origin: str) -> Ed25519PrivateKey:
 def load_private_key(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Ed25519PrivateKey | None:
     """The signing key from a file, else from $HARDGATE_SIGNING_KEY (which holds the PEM text itself), else None."""
     if path is not None:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read signing key: {exc.strerror or exc}") from None
-        return _parse_private_pem(data, str(path))
+        return _parse_private_pem(read_bytes(path, "signing key"), str(path))
     value = (os.environ if environ is None else environ).get(SIGNING_KEY_ENV, "")
     if not value.strip():
         return None
@@ -240,11 +237,7 @@ def load_private_key(path: Path | None = None, environ: Mapping[str, str] | None
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read public key: {exc.strerror or exc}") from None
-    try:
-        key = serialization.load_pem_public_key(data)
+        key = serialization.load_pem_public_key(read_bytes(path, "public key"))
     except (ValueError, UnsupportedAlgorithm):
         raise ConfigError(f"{path}: not a PEM public key") from None
     if not isinstance(key, Ed25519PublicKey):
@@ -274,14 +267,8 @@ def sign_record(record: Mapping[str, Any], private_key: Ed25519PrivateKey) -> di
 
 
 def load_record(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read decision record: {getattr(exc, 'strerror', None) or exc}") from None
-    try:
-        record = json.loads(text)
-    except ValueError:
-        raise ConfigError(f"{path}: decision record is not JSON") from None
+    """A decision record or attestation file; missing, unreadable or not JSON is one ConfigError line."""
+    _, record = load_json(path, "decision record")
     if not isinstance(record, dict):
         raise ConfigError(f"{path}: decision record is not a JSON object")
     return record
@@ -305,31 +292,14 @@ def _check_signature(record: Mapping[str, Any], public_key: Ed25519PublicKey) ->
         raise SignatureInvalid("signature invalid: the record was modified after it was signed") from None
 
 
-def verify_record(
-    record: Mapping[str, Any],
-    public_key: Ed25519PublicKey,
-    *,
-    environment: str,
-    commit: str,
-    max_age: dt.timedelta,
-    now: dt.datetime,
-    allow_dirty: bool = False,
-    allow_partial: bool = False,
-) -> None:
+def verify_record(record: Mapping[str, Any], public_key: Ed25519PublicKey, **checks: Any) -> None:
     """Raise the VerificationError that says why this record does not let this commit deploy to this environment.
 
-    Checks, in order: signature, environment, commit (and a clean tree), age, verdict, full scan.
+    Checks, in order: signature, then check_decision's (whose keyword arguments `checks` are): environment,
+    commit (and a clean tree), age, verdict, full scan.
     """
     _check_signature(record, public_key)
-    check_decision(
-        record,
-        environment=environment,
-        commit=commit,
-        max_age=max_age,
-        now=now,
-        allow_dirty=allow_dirty,
-        allow_partial=allow_partial,
-    )
+    check_decision(record, **checks)
 
 
 def check_decision(

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from gate.configfile import load_yaml
 from gate.scanners.severity import semgrep_severity
 
 _CWE = re.compile(r"CWE-(\d+)", re.IGNORECASE)
@@ -59,7 +58,7 @@ def bundled_rules(rules_dir: Path) -> list[RuleInfo]:
     for path in sorted(rules_dir.rglob("*.y*ml")):
         if ".test." in path.name:
             continue
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = load_yaml(path, "semgrep rule")[1] or {}
         for rule in document.get("rules", []) if isinstance(document, dict) else []:
             metadata = rule.get("metadata") or {}
             cwe = metadata.get("cwe") or []

@@ -325,12 +325,44 @@ def test_cli_verify_decision_fails_with_a_distinct_message_per_case(
     assert done.stderr.strip().splitlines()[0].startswith(f"hardgate: error: {expected}")
 
 
-def test_cli_verify_decision_unreadable_record_exits_2(tmp_path: Path, keys: tuple[Path, Path]) -> None:
-    done = hardgate(
-        "verify-decision", str(tmp_path / "missing.json"), "--pubkey", str(keys[1]), "--env", "prod", "--commit", COMMIT
-    )
+@pytest.mark.parametrize(
+    ("record_bytes", "pubkey_bytes", "expected"),
+    [
+        (None, b"", "decision record file not found"),
+        (b"{not json", b"", "decision record file is not JSON"),
+        (b"\xff\xfe{}", b"", "decision record file is not UTF-8 text"),
+        (b"[]", b"", "decision record is not a JSON object"),
+        (b"{}", None, "public key file not found"),
+        (b"{}", b"not pem", "not a PEM public key"),
+    ],
+)
+def test_cli_verify_decision_unreadable_file_exits_2_in_one_line(
+    tmp_path: Path, keys: tuple[Path, Path], record_bytes: bytes | None, pubkey_bytes: bytes | None, expected: str
+) -> None:
+    record_path, pubkey = tmp_path / "decision.json", keys[1]
+    if record_bytes is not None:
+        record_path.write_bytes(record_bytes)
+    if pubkey_bytes is None:
+        pubkey.unlink()
+    elif pubkey_bytes:
+        pubkey.write_bytes(pubkey_bytes)
+    done = hardgate("verify-decision", str(record_path), "--pubkey", str(pubkey), "--env", "prod", "--commit", COMMIT)
     assert done.exit_code == 2
-    assert "cannot read decision record" in done.stderr
+    assert done.stderr.splitlines() == [done.stderr.splitlines()[0]]
+    assert expected in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cli_verify_decision_refuses_a_folder_as_the_record(tmp_path: Path, keys: tuple[Path, Path]) -> None:
+    done = hardgate("verify-decision", str(tmp_path), "--pubkey", str(keys[1]), "--env", "prod", "--commit", COMMIT)
+    assert done.exit_code == 2
+    assert done.stderr.strip() == f"hardgate: error: {tmp_path}: decision record file is not a regular file"
+
+
+def test_scan_with_a_missing_signing_key_file_exits_2(tmp_path: Path, sqli_app: Path) -> None:
+    record = tmp_path / "decision.json"
+    done = hardgate("scan", str(sqli_app), "--record", str(record), "--sign-key", str(tmp_path / "gone.key"))
+    assert done.exit_code == 2
+    assert done.stderr.strip() == f"hardgate: error: {tmp_path / 'gone.key'}: signing key file not found"
 
 
 def test_cli_verify_decision_bad_max_age_exits_2(tmp_path: Path, keys: tuple[Path, Path]) -> None:

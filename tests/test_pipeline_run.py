@@ -98,7 +98,7 @@ def test_prod_without_a_decision_record_refuses_in_one_line(tmp_path: Path, keys
         "prod", "--decision", str(tmp_path / "missing.json"), "--pubkey", str(keys[1]), "--out", str(out)
     )
     line = assert_one_line_refusal(result)
-    assert "cannot read decision record" in line
+    assert "decision record file not found" in line
     assert summary(out)["result"] == "refused"
 
 

@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
+from gate.errors import ConfigError
 from gate.rulecatalog import bundled_rules
 
 HARDGATE = Path(sys.executable).parent / "hardgate"
@@ -63,6 +65,14 @@ def test_a_new_rule_file_is_picked_up_without_registration(tmp_path: Path) -> No
     [rule] = bundled_rules(tmp_path)
     assert (rule.id, rule.severity, rule.confidence, rule.cwe) == ("new-rule", "medium", "low", ("CWE-676",))
     assert rule.title == "Something risky" and rule.path == "python/new-rule.yaml"
+
+
+def test_an_unreadable_rule_file_is_one_config_error_line(tmp_path: Path) -> None:
+    (tmp_path / "broken.yaml").write_text("rules:\n  - id: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        bundled_rules(tmp_path)
+    assert str(caught.value).startswith(f"{tmp_path / 'broken.yaml'}: not valid YAML at line ")
+    assert "\n" not in str(caught.value)
 
 
 def test_text_output_is_a_table_of_both_sources() -> None:

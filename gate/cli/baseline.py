@@ -7,8 +7,17 @@ from pathlib import Path
 import click
 
 from gate.baseline import create_baseline, write_baseline
-from gate.cache import ScanCache, default_cache_dir
-from gate.cli.options import check_outputs, environment_option, policy_for, quiet_or
+from gate.cli.options import (
+    advisory_options,
+    cache_options,
+    check_outputs,
+    environment_option,
+    policy_for,
+    policy_option,
+    quiet_or,
+    scan_cache,
+    timeout_option,
+)
 from gate.cli.progress import progress_display
 from gate.engine import ScanRequest, run_scan
 from gate.report import Verdict
@@ -23,24 +32,10 @@ def baseline() -> None:
 @click.argument("path", type=str)
 @click.option("-o", "--output", required=True, help="Where to write the baseline JSON.")
 @environment_option()
-@click.option(
-    "--policy",
-    "policy_file",
-    type=str,
-    help="Policy YAML over the embedded defaults (default: found in PATH, as `hardgate scan` does).",
-)
-@click.option("--timeout", "timeout_s", type=click.FloatRange(min=1), default=300.0, show_default=True)
-@click.option("--osv-url", help="OSV query URL for pip-audit (overrides the policy).")
-@click.option(
-    "--advisories",
-    "advisories_store",
-    type=str,
-    help="Offline OSV store to serve to pip-audit on loopback (see `hardgate advisories`).",
-)
-@click.option(
-    "--cache/--no-cache", "use_cache", default=True, show_default=True, help="Reuse unchanged scanner results."
-)
-@click.option("--cache-dir", type=str, help="Cache folder (default $HARDGATE_CACHE_DIR, $XDG_CACHE_HOME/hardgate).")
+@policy_option("Policy YAML over the embedded defaults (default: found in PATH, as `hardgate scan` does).")
+@timeout_option(300.0, "Seconds each scanner may run before it counts as failed.")
+@advisory_options()
+@cache_options()
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
 def create(
     path: str,
@@ -62,7 +57,7 @@ def create(
     policy = policy_for(policy_file, Path(path))
     policy.for_environment(environment)
     check_outputs([("--output", output)])
-    cache = ScanCache(Path(cache_dir) if cache_dir else default_cache_dir()) if use_cache else None
+    cache = scan_cache(use_cache, cache_dir)
     with quiet_or(progress_display, quiet) as on_progress:
         report = run_scan(
             ScanRequest(

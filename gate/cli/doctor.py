@@ -6,18 +6,12 @@ from pathlib import Path
 
 import click
 
+from gate.cli.options import timeout_option
 from gate.doctor import DEFAULT_MAX_AGE_DAYS, run_checks
 
 
 @click.command()
-@click.option(
-    "--timeout",
-    "timeout_s",
-    type=click.FloatRange(min=1),
-    default=60.0,
-    show_default=True,
-    help="Seconds each scanner's --version probe may take.",
-)
+@timeout_option(60.0, "Seconds each scanner's --version probe may take.")
 @click.option(
     "--advisories", "advisories_store", type=str, help="Offline OSV store to check (default: the default store)."
 )

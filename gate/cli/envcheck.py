@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from gate import __version__
-from gate.cli.options import check_outputs, environment_option, format_choice
+from gate.cli.options import check_outputs, environment_option, format_choice, policy_option
 from gate.envcheck import EnvcheckOptions, check_inventories
 from gate.envcheck.checker import VAULT_PASSWORDS_ENV, parse_password_files
 from gate.errors import ConfigError, UsageError
@@ -32,9 +32,7 @@ from gate.scanners.base import ScanResult, ScanStatus
 )
 @click.option("--output", type=str, help="Write the report to FILE instead of stdout.")
 @environment_option()
-@click.option(
-    "--policy", "policy_file", type=str, help="Gate policy to judge and decide with (default: found in the target)."
-)
+@policy_option("Gate policy to judge and decide with (default: found in the target).")
 @click.option(
     "--vault-password-file",
     "password_specs",

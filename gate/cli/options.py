@@ -11,6 +11,7 @@ from typing import Any, TextIO, TypeVar
 
 import click
 
+from gate.cache import ScanCache, default_cache_dir
 from gate.engine import ProgressCallback
 from gate.environments import HELP as ENVIRONMENT_HELP
 from gate.environments import canonical_environment
@@ -37,6 +38,45 @@ def environment_option(default_env: bool = True) -> Callable[[F], F]:
         callback=lambda _ctx, _param, value: canonical_environment(value) if value is not None else None,
         help=f"Environment whose policy decides: {ENVIRONMENT_HELP}" + (" (or $HARDGATE_ENV)." if default_env else "."),
     )
+
+
+def policy_option(help_text: str) -> Callable[[F], F]:
+    """`--policy FILE`, each command saying where it looks without one."""
+    return click.option("--policy", "policy_file", type=str, help=help_text)
+
+
+def timeout_option(default: float, help_text: str) -> Callable[[F], F]:
+    """`--timeout SECONDS`: how long each scanner (or probe) may run before it counts as failed."""
+    return click.option(
+        "--timeout", "timeout_s", type=click.FloatRange(min=1), default=default, show_default=True, help=help_text
+    )
+
+
+def advisory_options() -> Callable[[F], F]:
+    """`--osv-url` and `--advisories STORE`: where pip-audit's vulnerability data comes from."""
+    url = click.option("--osv-url", help="OSV query URL for pip-audit (overrides the policy).")
+    store = click.option(
+        "--advisories",
+        "advisories_store",
+        type=str,
+        help="Offline OSV store to serve to pip-audit on loopback (see `hardgate advisories`).",
+    )
+    return lambda command: url(store(command))
+
+
+def cache_options() -> Callable[[F], F]:
+    """`--cache/--no-cache` and `--cache-dir`; scan_cache() turns them into the cache the engine takes."""
+    use = click.option(
+        "--cache/--no-cache", "use_cache", default=True, show_default=True, help="Reuse unchanged scanner results."
+    )
+    where = click.option(
+        "--cache-dir", type=str, help="Cache folder (default $HARDGATE_CACHE_DIR, $XDG_CACHE_HOME/hardgate)."
+    )
+    return lambda command: use(where(command))
+
+
+def scan_cache(use_cache: bool, cache_dir: str | None) -> ScanCache | None:
+    return ScanCache(Path(cache_dir) if cache_dir else default_cache_dir()) if use_cache else None
 
 
 def policy_for(policy_file: str | None, target: Path | None) -> Policy:

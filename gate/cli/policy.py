@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import yaml
 
-from gate.cli.options import environment_option, policy_for
+from gate.cli.options import environment_option, policy_for, policy_option
 from gate.environments import ENVIRONMENTS
 from gate.policy import load_policy
 
@@ -29,9 +29,7 @@ def check(file: str) -> None:
 @policy.command("show")
 @click.argument("target", type=str, default=".")
 @environment_option(default_env=False)
-@click.option(
-    "--policy", "policy_file", type=str, help="Policy YAML over the embedded defaults (default: found in TARGET)."
-)
+@policy_option("Policy YAML over the embedded defaults (default: found in TARGET).")
 def show(target: str, environment: str, policy_file: str | None) -> None:
     """Print the effective policy of one environment as YAML.
 

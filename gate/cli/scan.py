@@ -10,8 +10,18 @@ from rich.console import Console
 
 from gate.attestation import attest_scan
 from gate.baseline import load_baseline
-from gate.cache import ScanCache, default_cache_dir
-from gate.cli.options import check_outputs, environment_option, format_choice, policy_for, quiet_or
+from gate.cli.options import (
+    advisory_options,
+    cache_options,
+    check_outputs,
+    environment_option,
+    format_choice,
+    policy_for,
+    policy_option,
+    quiet_or,
+    scan_cache,
+    timeout_option,
+)
 from gate.cli.progress import progress_display
 from gate.decision import decision_for_scan, git_state, load_private_key, write_record
 from gate.engine import ScanRequest, run_scan
@@ -42,11 +52,8 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
 @click.command()
 @click.argument("path", type=str)
 @environment_option()
-@click.option(
-    "--policy",
-    "policy_file",
-    type=str,
-    help="Policy YAML over the embedded defaults (default: PATH/hardgate-policy.yml or PATH/.hardgate/policy.yml).",
+@policy_option(
+    "Policy YAML over the embedded defaults (default: PATH/hardgate-policy.yml or PATH/.hardgate/policy.yml)."
 )
 @click.option(
     "--format",
@@ -57,21 +64,8 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
 )
 @click.option("--output", "outputs", multiple=True, help="File for the --format in the same position ('-' = stdout).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=3, show_default=True, help="Scanners run at once.")
-@click.option(
-    "--timeout",
-    "timeout_s",
-    type=click.FloatRange(min=1),
-    default=300.0,
-    show_default=True,
-    help="Seconds each scanner may run before it counts as failed.",
-)
-@click.option("--osv-url", help="OSV query URL for pip-audit (overrides the policy).")
-@click.option(
-    "--advisories",
-    "advisories_store",
-    type=str,
-    help="Offline OSV store to serve to pip-audit on loopback (see `hardgate advisories`).",
-)
+@timeout_option(300.0, "Seconds each scanner may run before it counts as failed.")
+@advisory_options()
 @click.option("--waivers", "waivers_file", type=str, help="Waiver file (see docs/waivers.md).")
 @click.option("--baseline", "baseline_file", type=str, help="Baseline from `hardgate baseline create`.")
 @click.option("--changed-since", "changed_since", metavar="REV", help="Scan only files changed since REV's merge base.")
@@ -85,10 +79,7 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
     type=str,
     help="Write the decision as a signed in-toto attestation (DSSE envelope) to this file; needs a signing key.",
 )
-@click.option(
-    "--cache/--no-cache", "use_cache", default=True, show_default=True, help="Reuse unchanged scanner results."
-)
-@click.option("--cache-dir", type=str, help="Cache folder (default $HARDGATE_CACHE_DIR, $XDG_CACHE_HOME/hardgate).")
+@cache_options()
 @click.option(
     "--exclude",
     "excludes",
@@ -142,7 +133,7 @@ def scan(
     if attestation_path and signing_key is None:
         raise UsageError("--attestation needs a signing key: --sign-key FILE or $HARDGATE_SIGNING_KEY")
     only_files = changed_files(root, changed_since) if changed_since else None
-    cache = ScanCache(Path(cache_dir) if cache_dir else default_cache_dir()) if use_cache else None
+    cache = scan_cache(use_cache, cache_dir)
     # Before the scan and before any output lands in the tree.
     git = git_state(root) if record_path or attestation_path else None
     if verbose:
