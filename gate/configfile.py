@@ -1,6 +1,7 @@
 """Read a YAML or JSON configuration file; every way it can be wrong becomes one ConfigError line.
 
-Policies, waivers and baselines all come through here, so a bad date, a recursive anchor, an
+Policies, waivers, baselines, decision records, keys, the bundled semgrep rules and imported advisory
+records all come through here, so a bad date, a recursive anchor, an
 alias bomb or a nested-too-deep document is "exit 2, one line" everywhere, never a traceback.
 """
 
@@ -58,7 +59,7 @@ def check_shape(node: yaml.Node, what: str) -> None:
             stack.append((child, depth + 1, inside))
 
 
-def parse_yaml_text(text: str, what: str, loader: type[yaml.SafeLoader] = ConfigLoader) -> Any:
+def parse_yaml_text(text: str, what: str, loader: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = ConfigLoader) -> Any:
     """The document in `text` (None when empty); any problem is a ConfigError naming `what` and the line."""
     instance = loader(text)
     try:

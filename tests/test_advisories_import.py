@@ -108,12 +108,22 @@ def test_invalid_records_are_counted_with_file_and_reason_and_never_stored(tmp_p
     summary = import_records(source, tmp_path / "s.db")
     assert summary.added == 1
     assert sorted(summary.invalid) == [
-        "garbage.yaml: not JSON/YAML (ParserError)",
+        "garbage.yaml: not valid YAML at line 2: did not find expected ',' or ']'",
         "invalid.json (PYSEC-0000-invalid): modified: 12 is not of type 'string'",
     ]
     with AdvisoryStore(tmp_path / "s.db") as store:
         assert store.lookup("PYSEC-0000-invalid") is None
         assert store.count() == 1
+
+
+def test_a_yaml_alias_bomb_is_an_invalid_record_not_a_memory_blowup(tmp_path: Path) -> None:
+    source = fixture_source(tmp_path, "ranges.json")
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"{name}: &{name} [{', '.join([f'*{chr(ord(name) - 1)}'] * 10)}]" for name in "bcdefgh"]
+    (source / "bomb.yaml").write_text("\n".join(levels) + "\n", encoding="utf-8")
+    summary = import_records(source, tmp_path / "s.db")
+    assert summary.added == 1
+    assert summary.invalid == ["bomb.yaml: more than 200000 values once aliases are expanded"]
 
 
 def test_strict_import_with_an_invalid_record_stores_nothing(tmp_path: Path, example_store: Path) -> None:
