@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,32 @@ def run_role_tasks(
         [str(REPO / ".venv" / "bin" / "ansible-playbook"), "-i", str(INVENTORY), str(playbook), "-e", "env=local",
          "--vault-id", f"local@{VAULT_PASS}", *extra],
         capture_output=True, text=True, cwd=REPO, check=False,
+    )  # fmt: skip
+
+
+def run_on_localhost(
+    workdir: Path, role: str, task_files: Sequence[str | None], extra_vars: dict[str, Any]
+) -> subprocess.CompletedProcess[str]:
+    """Task files of a role (None: the whole role, its argument spec first) on localhost through a
+    throwaway playbook, variables from a JSON file: the role's refusals, without touching a host."""
+    includes = [{"name": role} | ({"tasks_from": name} if name else {}) for name in task_files]
+    tasks = [{"name": f"{role} {name or 'role'}", "ansible.builtin.include_role": include}
+             for name, include in zip(task_files, includes, strict=True)]  # fmt: skip
+    play = {"name": f"Run {role} on localhost", "hosts": "localhost", "connection": "local", "gather_facts": False}
+    playbook = workdir / "play.yml"
+    playbook.write_text(json.dumps([play | {"tasks": tasks}]), encoding="utf-8")  # JSON is YAML
+    varfile = workdir / "vars.json"
+    varfile.write_text(json.dumps(extra_vars), encoding="utf-8")
+    env = os.environ | {
+        "ANSIBLE_CONFIG": str(REPO / "playbooks" / "ansible.cfg"),
+        "ANSIBLE_ROLES_PATH": str(REPO / "roles"),
+        "ANSIBLE_LOCALHOST_WARNING": "False",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",
+        "PATH": f"{REPO / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
+    }
+    return subprocess.run(
+        [str(REPO / ".venv" / "bin" / "ansible-playbook"), "-i", "localhost,", str(playbook), "-e", f"@{varfile}"],
+        capture_output=True, text=True, env=env, check=False, timeout=300,
     )  # fmt: skip
 
 

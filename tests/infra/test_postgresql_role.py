@@ -6,29 +6,14 @@ nothing is installed or changed. The same settings outside prod pass (the contro
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import run_on_localhost
 
 pytestmark = pytest.mark.infra
-
-REPO = Path(__file__).resolve().parents[2]
-
-GUARDRAILS_PLAY = """
-- name: Run the postgresql_hardening guardrails only
-  hosts: localhost
-  connection: local
-  gather_facts: false
-  tasks:
-    - name: Guardrails
-      ansible.builtin.include_role:
-        name: postgresql_hardening
-        tasks_from: assert.yml
-"""
 
 CIS_OFF = [
     ({"postgresql_hardening_data_checksums": False}, "data checksums"),
@@ -45,24 +30,8 @@ CIS_OFF = [
 
 
 def run_guardrails(tmp_path: Path, extra_vars: dict[str, Any]) -> subprocess.CompletedProcess[str]:
-    playbook = tmp_path / "play.yml"
-    playbook.write_text(GUARDRAILS_PLAY)
-    varfile = tmp_path / "vars.json"
-    varfile.write_text(json.dumps({"hardgate_environment": "prod"} | extra_vars))
-    env = os.environ | {
-        "ANSIBLE_CONFIG": str(REPO / "playbooks" / "ansible.cfg"),
-        "ANSIBLE_ROLES_PATH": str(REPO / "roles"),
-        "ANSIBLE_LOCALHOST_WARNING": "False",
-        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",
-        "PATH": f"{REPO / '.venv' / 'bin'}:{os.environ.get('PATH', '')}",
-    }
-    return subprocess.run(
-        ["ansible-playbook", "-i", "localhost,", str(playbook), "-e", f"@{varfile}"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=300,
+    return run_on_localhost(
+        tmp_path, "postgresql_hardening", ["assert.yml"], {"hardgate_environment": "prod"} | extra_vars
     )
 
 
