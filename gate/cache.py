@@ -23,17 +23,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gate.findings import Evidence, Finding, FindingState, Location, Severity, TraceStep
-from gate.scanners.base import (
-    PROBE_TIMEOUT_S,
-    RawOutput,
-    ScanConfig,
-    Scanner,
+from gate.findings import (
+    Evidence,
+    Finding,
+    FindingState,
+    Location,
     ScanResult,
     ScanStatus,
     ScanTarget,
-    probe_version,
+    Severity,
+    TraceStep,
 )
+from gate.scanners.base import PROBE_TIMEOUT_S, ScanConfig, Scanner, SubprocessScanner, probe_version
+from gate.scanners.capabilities import CacheMode
 
 CACHE_FORMAT = 2  # 2: findings carry a data-flow trace and their evidence
 CACHE_DIR_ENV = "HARDGATE_CACHE_DIR"
@@ -249,47 +251,42 @@ class ScanCache:
 
 
 def scanner_inputs(scanner: Scanner, target: ScanTarget) -> tuple[str, ...]:
-    """The files a scanner reads (`Scanner.inputs`; every target file unless the adapter narrows it)."""
+    """The files a scanner reads (`Scanner.inputs`: those its capabilities declare, unless the adapter narrows them)."""
     return tuple(scanner.inputs(target))
 
 
 class CachingScanner(Scanner):
-    """Wraps a scanner: answers from the cache when every input is unchanged, stores fresh OK results."""
+    """Wraps a scanner: answers from the cache when every input is unchanged, stores fresh OK results.
+
+    How is the wrapped scanner's declared `capabilities.cache`: never, one entry per scan, or per file.
+    """
 
     def __init__(self, inner: Scanner, cache: ScanCache, max_age: dt.timedelta | None = None) -> None:
         self.inner = inner
         self.cache = cache
         self.name = inner.name
-        self.binary = inner.binary
-        declared_max_age = getattr(inner, "cache_max_age", None)
-        self.max_age = max_age if max_age is not None else declared_max_age
+        self.capabilities = inner.capabilities  # the wrapper declares what the scanner it wraps declares
+        self.max_age = max_age if max_age is not None else inner.capabilities.cache.max_age
 
     def applies(self, target: ScanTarget) -> bool:
         return self.inner.applies(target)
 
-    def command(self, target: ScanTarget, config: ScanConfig) -> list[str]:
-        return self.inner.command(target, config)
-
-    def parse(self, raw: RawOutput, target: ScanTarget, config: ScanConfig) -> ScanResult:
-        return self.inner.parse(raw, target, config)
+    def inputs(self, target: ScanTarget) -> tuple[str, ...]:
+        return self.inner.inputs(target)
 
     def version(self) -> str:
         return self.inner.version()
-
-    def executable(self) -> str | None:
-        return self.inner.executable()
-
-    def environment(self) -> dict[str, str]:
-        return self.inner.environment()
 
     def tool_version(self, timeout_s: float = PROBE_TIMEOUT_S) -> str:
         """The tool's version, asked once per installed executable (a probe can take seconds) and remembered.
 
         The executable is identified by its resolved path, size and mtime, so an upgrade asks again.
         """
-        exe = self.inner.executable()
-        if exe is None or type(self.inner).version is not Scanner.version:
+        if not isinstance(self.inner, SubprocessScanner) or not self.inner.asks_version():
             return self.inner.version()
+        exe = self.inner.executable()
+        if exe is None:
+            return ""
         try:
             stat = os.stat(exe)
         except OSError:
@@ -305,7 +302,7 @@ class CachingScanner(Scanner):
         return version
 
     def options(self, config: ScanConfig) -> dict[str, str]:
-        exe = self.inner.executable()
+        exe = self.inner.executable() if isinstance(self.inner, SubprocessScanner) else None
         return {
             "adapter": f"{type(self.inner).__module__}.{type(self.inner).__qualname__}",
             "executable": os.path.realpath(exe) if exe else "",
@@ -318,13 +315,14 @@ class CachingScanner(Scanner):
         return cache_key(self.name, tool_version, directory_digest(config.rules_dir), self.options(config), hashes)
 
     def run(self, target: ScanTarget, config: ScanConfig) -> ScanResult:
-        if not self.inner.applies(target):
+        mode = self.inner.capabilities.cache.mode
+        if mode is CacheMode.NEVER or not self.inner.applies(target):
             return self.inner.run(target, config)
         started = time.monotonic()
         tool_version = self.tool_version(config.timeout_s)
         if not tool_version:  # cannot tell which tool would run: never answer from the cache
             return self.inner.run(target, config)
-        if getattr(self.inner, "cache_per_file", False):
+        if mode is CacheMode.PER_FILE:
             return self._run_per_file(target, config, tool_version, started)
         key = self.key(target, config, tool_version)
         hit = self.cache.get(key, self.name, self.max_age)

@@ -13,17 +13,18 @@ from pathlib import Path
 
 from gate.advisories.store import AdvisoryStore, default_store_path
 from gate.cache import default_cache_dir
-from gate.engine import default_scanners
 from gate.errors import HardgateError
 from gate.scanners.base import (
     RawOutput,
     Scanner,
+    SubprocessScanner,
     find_executable,
     first_line,
     not_found_reason,
     run_process,
     scanner_search_path,
 )
+from gate.scanners.registry import default_scanners
 from gate.targets import MAX_FILE_BYTES_ENV, max_file_bytes
 
 #: An advisory store whose newest record is older than this many days needs a refresh.
@@ -49,7 +50,7 @@ def interpreter_check() -> Check:
     return Check("interpreter", True, detail)
 
 
-def scanner_check(scanner: Scanner, timeout_s: float) -> Check:
+def scanner_check(scanner: SubprocessScanner, timeout_s: float) -> Check:
     """Found (where), and answers `--version` within timeout_s; bandit also names the Python it parses."""
     exe = find_executable(scanner.binary)
     if exe is None:
@@ -147,7 +148,7 @@ def run_checks(
     folders = list(dict.fromkeys(scanner_search_path()))
     checks.append(Check("search path", True, " → ".join(folders) or "(empty)"))
     for scanner in scanners if scanners is not None else default_scanners():
-        if scanner.binary:  # envcheck runs in-process
+        if isinstance(scanner, SubprocessScanner):  # an in-process scanner (envcheck) has no tool to find
             checks.append(scanner_check(scanner, timeout_s))
     checks.append(advisories_check(store_path, max_age_days, dt.datetime.now(dt.UTC)))
     checks.append(cache_check())

@@ -20,22 +20,20 @@ from gate.baseline import Baseline, apply_baseline
 from gate.cache import ScanCache, file_hashes, with_cache
 from gate.decision import target_digest
 from gate.dedup import deduplicate
-from gate.findings import Finding, Location, Severity, assign_code_fingerprints, code_fingerprint
-from gate.policy import EnvironmentPolicy, Policy, apply_rule_overrides, evaluate
-from gate.report import Report, Verdict
-from gate.scanners.bandit import BanditScanner
-from gate.scanners.base import (
-    PROBE_TIMEOUT_S,
-    ScanConfig,
-    Scanner,
+from gate.findings import (
+    Finding,
+    Location,
     ScanResult,
     ScanStatus,
     ScanTarget,
-    kill_live_groups,
+    Severity,
+    assign_code_fingerprints,
+    code_fingerprint,
 )
-from gate.scanners.envcheck import EnvcheckScanner
-from gate.scanners.pip_audit import PipAuditScanner
-from gate.scanners.semgrep import SemgrepScanner
+from gate.policy import EnvironmentPolicy, Policy, apply_rule_overrides, evaluate
+from gate.report import Report, Verdict
+from gate.scanners.base import PROBE_TIMEOUT_S, ScanConfig, Scanner, kill_live_groups
+from gate.scanners.registry import default_scanners
 from gate.scanners.source import read_lines
 from gate.targets import NOT_REGULAR, TOO_LARGE, discover, max_file_bytes
 from gate.waivers import WaiverSet, apply_waivers
@@ -53,12 +51,10 @@ def rules_dir() -> Path:
     return Path(str(resources.files("gate").joinpath("rules")))
 
 
-def default_scanners() -> list[Scanner]:
-    return [BanditScanner(), SemgrepScanner(), PipAuditScanner(), EnvcheckScanner()]
-
-
 @dataclass(frozen=True)
 class ScanRequest:
+    """One scan: the target, the environment and policy deciding it, and what the caller overrides."""
+
     root: Path
     environment: str
     policy: Policy
@@ -95,7 +91,7 @@ def run_scanners(
     on_progress: ProgressCallback | None = None,
     watchdog_s: float | None = None,
 ) -> list[ScanResult]:
-    """Run every scanner concurrently (each is a subprocess, so threads suffice); results keep scanner order.
+    """Run every scanner concurrently (mostly subprocesses, so threads suffice); results keep scanner order.
 
     A watchdog bounds the whole stage: a scanner still running at the bound is killed (its process
     group) and `failed`. Worker threads are daemons, so an adapter stuck in Python cannot keep the
@@ -200,7 +196,8 @@ def coverage_gaps(
 
 
 def inline_suppression_findings(suppressed: Sequence[Finding], policy: EnvironmentPolicy) -> list[Finding]:
-    """Outside dev, each `# nosec` / `# nosemgrep` becomes a finding of its own that a waiver can accept."""
+    """Outside dev, each inline suppression (a scanner's declared marker, `# nosec`) becomes a finding of its
+    own that a waiver can accept."""
     if policy.inline_suppressions == "allow":
         return []
     return [

@@ -1,4 +1,4 @@
-"""The one finding model every scanner normalises into, and fingerprint v1."""
+"""The one finding model every scanner normalises into, what a scanner is given and returns, and fingerprint v1."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -168,6 +169,45 @@ class Finding:
             for step in self.trace
             for line in range(step.location.start_line, max(step.location.end_line, step.location.start_line) + 1)
         )
+
+
+class ScanStatus(enum.StrEnum):
+    """How one step ended: a scanner's run in the gate, or a stage of the pipeline runner."""
+
+    OK = "ok"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # nothing for it to do (a scanner: no Python files, no manifests)
+
+
+@dataclass(frozen=True)
+class ScanTarget:
+    """What to scan: the root and the already-filtered, root-relative file lists."""
+
+    root: Path
+    files: tuple[str, ...]
+    python_files: tuple[str, ...]
+    manifests: tuple[str, ...]
+    # (path, why) for files found but handed to no scanner: too large, not a regular file.
+    unscanned: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What one scanner reports: its status, and its findings when it ran OK."""
+
+    tool: str
+    status: ScanStatus
+    reason: str = ""
+    findings: tuple[Finding, ...] = ()
+    tool_version: str = ""
+    duration_s: float = 0.0
+    cached: bool = False
+    # Findings the code suppresses inline (`# nosec`); the policy decides per environment what they mean.
+    suppressed_inline: tuple[Finding, ...] = field(default=())
+
+    @property
+    def failed(self) -> bool:
+        return self.status is ScanStatus.FAILED
 
 
 FINGERPRINT_VERSION = "v1"

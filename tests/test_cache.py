@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,12 +19,17 @@ from gate.cache import (
     result_to_dict,
     with_cache,
 )
-from gate.engine import ScanRequest, default_scanners, run_scan
-from gate.findings import Finding, FindingState, Location, Severity
+from gate.engine import ScanRequest, run_scan
+from gate.findings import Finding, FindingState, Location, ScanResult, ScanStatus, ScanTarget, Severity
 from gate.policy import load_policy
 from gate.report import Report
-from gate.scanners.base import RawOutput, ScanConfig, Scanner, ScanResult, ScanStatus, ScanTarget
+from gate.scanners.base import ScanConfig, Scanner
+from gate.scanners.capabilities import CacheMode, CachePolicy, Capabilities, Reads
+from gate.scanners.envcheck import EnvcheckScanner
+from gate.scanners.registry import default_scanners
 from gate.targets import discover
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def rich_finding() -> Finding:
@@ -68,9 +74,10 @@ def ok_result() -> ScanResult:
 class CountingScanner(Scanner):
     """A scanner that reads the files of one suffix and reports how often it really ran."""
 
+    capabilities = Capabilities(cache=CachePolicy(CacheMode.WHOLE), reads=Reads.PYTHON)
+
     def __init__(self, name: str, suffix: str, status: ScanStatus = ScanStatus.OK) -> None:
         self.name = name
-        self.binary = name
         self.suffix = suffix
         self.status = status
         self.runs = 0
@@ -81,12 +88,6 @@ class CountingScanner(Scanner):
     def version(self) -> str:
         return f"{self.name} 1.0"
 
-    def command(self, target: ScanTarget, config: ScanConfig) -> list[str]:
-        return [self.binary]
-
-    def parse(self, raw: RawOutput, target: ScanTarget, config: ScanConfig) -> ScanResult:
-        return ScanResult(self.name, self.status)
-
     def run(self, target: ScanTarget, config: ScanConfig) -> ScanResult:
         self.runs += 1
         finding = Finding(self.name, "R1", "t", "m", Severity.LOW, location=Location(f"x{self.suffix}", 1, 1))
@@ -96,7 +97,7 @@ class CountingScanner(Scanner):
 class PerFileScanner(CountingScanner):
     """Reports one finding per `.py` file it is given, and remembers which files each run got."""
 
-    cache_per_file = True
+    capabilities = Capabilities(cache=CachePolicy(CacheMode.PER_FILE), reads=Reads.PYTHON)
 
     def __init__(self, stray_path: str | None = None) -> None:
         super().__init__("bandit", ".py")
@@ -223,6 +224,46 @@ def test_per_file_cache_falls_back_to_a_full_run_when_findings_leave_their_file(
     assert scanner.runs == 2  # the split was refused, so the whole target ran again
     assert "elsewhere.py" in {f.location.path for f in result.findings if f.location}
     assert not list((tmp_path / "cache").rglob("bandit/*/*.json"))
+
+
+class NeverCachedScanner(CountingScanner):
+    capabilities = Capabilities(cache=CachePolicy(CacheMode.NEVER), reads=Reads.PYTHON)
+
+
+def test_a_scanner_declared_never_cached_runs_every_time_and_stores_nothing(tmp_path: Path, project: Path) -> None:
+    scanner = NeverCachedScanner("never", ".py")  # it knows its version: only the declaration keeps it out
+    _first, second = run_twice(scanner, ScanCache(tmp_path / "cache"), project)
+    assert scanner.runs == 2
+    assert not second.cached
+    assert not list((tmp_path / "cache").rglob("*.json"))
+
+
+def test_envcheck_is_never_answered_from_the_cache(tmp_path: Path) -> None:
+    assert EnvcheckScanner.capabilities.cache.mode is CacheMode.NEVER  # vault passwords are outside the target
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "inventories", root / "inventories")
+    wrapped, config = CachingScanner(EnvcheckScanner(), ScanCache(tmp_path / "cache")), ScanConfig(rules_dir=root)
+    first, second = (wrapped.run(discover(root, []), config) for _ in range(2))
+    assert first.status is ScanStatus.OK, first.reason
+    assert not first.cached and not second.cached
+    assert not list((tmp_path / "cache").rglob("*.json"))
+
+
+def test_a_declared_max_age_expires_the_entry(tmp_path: Path, project: Path) -> None:
+    class HourlyScanner(CountingScanner):
+        capabilities = Capabilities(
+            cache=CachePolicy(CacheMode.WHOLE, max_age=dt.timedelta(hours=1)), reads=Reads.MANIFESTS
+        )
+
+    scanner = HourlyScanner("hourly", ".txt")
+    wrapped, config = CachingScanner(scanner, ScanCache(tmp_path / "cache")), ScanConfig(rules_dir=project / "none")
+    wrapped.run(discover(project, []), config)
+    entry = next((tmp_path / "cache").rglob("hourly/*/*.json"))
+    old = entry.stat().st_mtime - 7200
+    os.utime(entry, (old, old))
+    assert not wrapped.run(discover(project, []), config).cached
+    assert scanner.runs == 2
+    assert wrapped.run(discover(project, []), config).cached
 
 
 def test_key_changes_with_tool_version_rules_options_and_file_content() -> None:

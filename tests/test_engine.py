@@ -10,10 +10,12 @@ import threading
 from pathlib import Path
 
 from gate.engine import NOT_SCANNED_RULE, ScanRequest, run_scan, watchdog_bound
+from gate.findings import ScanResult, ScanStatus, ScanTarget
 from gate.policy import load_policy
 from gate.report import Verdict
 from gate.scanners.bandit import BanditScanner
-from gate.scanners.base import RawOutput, ScanConfig, Scanner, ScanResult, ScanStatus, ScanTarget
+from gate.scanners.base import ScanConfig, Scanner
+from gate.scanners.capabilities import CacheMode, CachePolicy, Capabilities, Reads
 from gate.scanners.semgrep import SemgrepScanner
 
 HARDGATE = Path(sys.executable).parent / "hardgate"
@@ -94,16 +96,10 @@ class StuckScanner(Scanner):
     """An adapter stuck in Python (not in a subprocess the timeout could kill)."""
 
     name = "stuck"
-    binary = ""
+    capabilities = Capabilities(cache=CachePolicy(CacheMode.NEVER), reads=Reads.PYTHON)
 
     def __init__(self) -> None:
         self.release = threading.Event()
-
-    def command(self, target: ScanTarget, config: ScanConfig) -> list[str]:
-        return []
-
-    def parse(self, raw: RawOutput, target: ScanTarget, config: ScanConfig) -> ScanResult:
-        return ScanResult(self.name, ScanStatus.OK)
 
     def run(self, target: ScanTarget, config: ScanConfig) -> ScanResult:
         self.release.wait()

@@ -13,9 +13,9 @@ import pytest
 from gate.advisories.importer import import_records
 from gate.engine import ScanRequest, run_scan
 from gate.errors import ConfigError
+from gate.findings import ScanStatus
 from gate.policy import load_policy
 from gate.report import Report, Verdict
-from gate.scanners.base import ScanStatus
 from gate.scanners.pip_audit import UNAUDITABLE_RULE, UNPINNED_RULE, PipAuditScanner, batches, failure_reason, pin_of
 
 REPO = Path(__file__).resolve().parents[1]

@@ -6,15 +6,16 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from gate.engine import ScanRequest, run_scan
+from gate.findings import ScanStatus
 from gate.policy import load_policy
 from gate.report import Verdict
 from gate.scanners.bandit import BanditScanner
-from gate.scanners.base import ScanStatus
 from gate.scanners.pip_audit import PipAuditScanner
 from gate.scanners.semgrep import SemgrepScanner
 
@@ -61,6 +62,15 @@ def test_garbage_output_fails_closed(sqli_app: Path, fake_bin) -> None:  # type:
     report = scan(sqli_app)
     assert report.verdict is Verdict.ERROR
     assert "not bandit JSON" in report.scanners[0].reason
+
+
+def test_a_scanner_that_cannot_be_started_fails_closed(sqli_app: Path, fake_bin) -> None:  # type: ignore[no-untyped-def]
+    tool = fake_bin("bandit", "")
+    tool.write_text("#!/nonexistent/interpreter\n", encoding="utf-8")  # execve fails: an OSError, not an exit code
+    report = scan(sqli_app)
+    assert report.verdict is Verdict.ERROR
+    assert report.scanners[0].status is ScanStatus.FAILED
+    assert report.scanners[0].reason.startswith("could not start bandit:")
 
 
 def test_bandit_parse_errors_fail_even_with_exit_zero(sqli_app: Path) -> None:
@@ -114,12 +124,20 @@ def test_staging_and_prod_always_fail_closed(sqli_app: Path, fake_bin, environme
 
 
 def _alive(pid: int) -> bool:
-    """Whether pid is a live process (a zombie awaiting its reaper counts as gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return False
-    return fields[0] != "Z"
+    """Whether pid is a live process (a zombie awaiting its reaper counts as gone).
+
+    SIGKILL is delivered asynchronously: on a loaded machine a killed process can still be running
+    for a moment after kill() returns, so a process is alive only if it is still there a while later.
+    """
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return False
+        if fields[0] == "Z" or time.monotonic() > deadline:
+            return fields[0] != "Z"
+        time.sleep(0.05)
 
 
 def _pid(path: Path) -> int:

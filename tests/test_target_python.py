@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from gate.findings import ScanStatus, ScanTarget
 from gate.scanners.bandit import BanditScanner
-from gate.scanners.base import ScanConfig, ScanStatus, ScanTarget
+from gate.scanners.base import ScanConfig
 from gate.scanners.pyversion import explain_unparsed, newer_interpreters
 
 HARDGATE = Path(sys.executable).parent / "hardgate"

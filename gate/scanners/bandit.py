@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from gate.findings import Finding, Location, normalise_path
-from gate.scanners.base import RawOutput, ScanConfig, Scanner, ScanResult, ScanStatus, ScanTarget, first_line
+from gate.findings import Finding, Location, ScanResult, ScanStatus, ScanTarget, normalise_path
+from gate.scanners.base import RawOutput, ScanConfig, SubprocessScanner, first_line
+from gate.scanners.capabilities import CacheMode, CachePolicy, Capabilities, Reads
 from gate.scanners.evidence import bandit_evidence
 from gate.scanners.pyversion import bandit_python, unparsed_reason
 from gate.scanners.severity import bandit_severity
@@ -21,18 +22,11 @@ def unanalysed_files(data: object, given: tuple[str, ...]) -> list[str]:
     return [path for path in given if normalise_path(path) not in seen]
 
 
-class BanditScanner(Scanner):
+class BanditScanner(SubprocessScanner):
     name = "bandit"
     binary = "bandit"
-
-    def applies(self, target: ScanTarget) -> bool:
-        return bool(target.python_files)
-
-    #: bandit judges each file on its own, so the scan cache may re-run it on just the changed files.
-    cache_per_file = True
-
-    def inputs(self, target: ScanTarget) -> tuple[str, ...]:
-        return target.python_files
+    # bandit judges each file on its own, so the scan cache may re-run it on just the changed files.
+    capabilities = Capabilities(cache=CachePolicy(CacheMode.PER_FILE), reads=Reads.PYTHON, suppression_marker="nosec")
 
     def command(self, target: ScanTarget, config: ScanConfig) -> list[str]:
         # --ignore-nosec: report `# nosec` lines too; the gate decides per environment what they mean.
@@ -114,4 +108,4 @@ class BanditScanner(Scanner):
             help_uri=str(item.get("more_info") or "") or None,
             evidence=bandit_evidence(test_id),
         )
-        return finding, has_marker(lines, start, end, self.name)
+        return finding, has_marker(lines, start, end, self.capabilities.suppression_marker)

@@ -1,10 +1,9 @@
-"""The one interface every scanner implements, and the result it returns."""
+"""The one interface every scanner implements (`Scanner`), and the base of those that run a tool as a subprocess."""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import enum
 import os
 import shutil
 import signal
@@ -13,28 +12,18 @@ import sys
 import threading
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gate.findings import Finding, Severity
+# The shared model lives in gate.findings; these stay importable from here for older imports.
+from gate.findings import ScanResult as ScanResult
+from gate.findings import ScanStatus as ScanStatus
+from gate.findings import ScanTarget as ScanTarget
+from gate.findings import Severity
 
-
-class ScanStatus(enum.Enum):
-    OK = "ok"
-    FAILED = "failed"
-    SKIPPED = "skipped"  # nothing for this scanner to look at (no Python files, no manifests)
-
-
-@dataclass(frozen=True)
-class ScanTarget:
-    """What to scan: the root and the already-filtered, root-relative file lists."""
-
-    root: Path
-    files: tuple[str, ...]
-    python_files: tuple[str, ...]
-    manifests: tuple[str, ...]
-    # (path, why) for files found but handed to no scanner: too large, not a regular file.
-    unscanned: tuple[tuple[str, str], ...] = ()
+if TYPE_CHECKING:  # a runtime import would cycle: capabilities → targets → this module
+    from gate.scanners.capabilities import Capabilities
 
 
 @dataclass(frozen=True)
@@ -50,22 +39,6 @@ class ScanConfig:
 
 
 @dataclass(frozen=True)
-class ScanResult:
-    tool: str
-    status: ScanStatus
-    reason: str = ""
-    findings: tuple[Finding, ...] = ()
-    tool_version: str = ""
-    duration_s: float = 0.0
-    cached: bool = False
-    suppressed_inline: tuple[Finding, ...] = field(default=())
-
-    @property
-    def failed(self) -> bool:
-        return self.status is ScanStatus.FAILED
-
-
-@dataclass(frozen=True)
 class RawOutput:
     stdout: str
     stderr: str
@@ -73,22 +46,40 @@ class RawOutput:
 
 
 class Scanner(ABC):
-    """A scanner adapter: builds an argv, runs it, and parses what it printed.
+    """What the engine runs: a name, declared capabilities, and `run`. Nothing here knows about processes.
+
+    `run` must never raise for a problem of the tool or the target: every way it can go wrong is a
+    `failed` ScanResult (the engine still turns an exception into one, as an adapter bug).
+    """
+
+    name: str
+    capabilities: Capabilities  # declared by each subclass, as a class attribute
+
+    def applies(self, target: ScanTarget) -> bool:
+        """Whether there is anything for this scanner in the target."""
+        return bool(self.inputs(target))
+
+    def inputs(self, target: ScanTarget) -> tuple[str, ...]:
+        """The target files this scanner reads; the scan cache re-runs it only when one of them changes."""
+        return self.capabilities.reads.select(target)
+
+    def version(self) -> str:
+        """The version of what produces the findings; empty when unknown (the cache then never answers)."""
+        return ""
+
+    @abstractmethod
+    def run(self, target: ScanTarget, config: ScanConfig) -> ScanResult:
+        """Scan the target; findings are not yet fingerprinted (the engine does that for every scanner)."""
+
+
+class SubprocessScanner(Scanner):
+    """A scanner adapter for a tool run as a subprocess: builds an argv, runs it, parses what it printed.
 
     The adapter decides `failed` from the exit code, whether the output parses, and the tool's own
     error fields together; an exit code alone is never trusted.
     """
 
-    name: str
     binary: str
-
-    def applies(self, target: ScanTarget) -> bool:
-        """Whether there is anything for this scanner in the target."""
-        return True
-
-    def inputs(self, target: ScanTarget) -> tuple[str, ...]:
-        """The target files this scanner reads; the scan cache re-runs it only when one of them changes."""
-        return target.files
 
     @abstractmethod
     def command(self, target: ScanTarget, config: ScanConfig) -> list[str]:
@@ -103,10 +94,14 @@ class Scanner(ABC):
         exe = self.executable()
         return probe_version(exe, self.environment(), PROBE_TIMEOUT_S) if exe else ""
 
+    def asks_version(self) -> bool:
+        """Whether the version comes from the built-in `--version` probe (not an adapter's own way)."""
+        return type(self).version is SubprocessScanner.version
+
     def version_within(self, timeout_s: float) -> str:
         """`version()`, with the built-in `--version` probe bounded by the scan's own timeout as well."""
-        if type(self).version is not Scanner.version:
-            return self.version()  # an adapter with its own way of knowing its version
+        if not self.asks_version():
+            return self.version()
         exe = self.executable()
         return probe_version(exe, self.environment(), min(timeout_s, PROBE_TIMEOUT_S)) if exe else ""
 

@@ -9,7 +9,9 @@ from gate import __version__
 from gate.envcheck import EnvcheckOptions, check_inventories
 from gate.envcheck.checker import VAULT_PASSWORDS_ENV, parse_password_files
 from gate.errors import HardgateError
-from gate.scanners.base import RawOutput, ScanConfig, Scanner, ScanResult, ScanStatus, ScanTarget
+from gate.findings import ScanResult, ScanStatus, ScanTarget
+from gate.scanners.base import ScanConfig, Scanner
+from gate.scanners.capabilities import CacheMode, CachePolicy, Capabilities, Reads
 
 INVENTORIES = "inventories"
 
@@ -18,23 +20,11 @@ class EnvcheckScanner(Scanner):
     """Runs the ENV checks when the target has an inventories/ folder; skipped otherwise."""
 
     name = "envcheck"
-    binary = ""
+    # Never cached: the result also depends on vault passwords outside the target.
+    capabilities = Capabilities(cache=CachePolicy(CacheMode.NEVER), reads=Reads.INVENTORIES)
 
     def applies(self, target: ScanTarget) -> bool:
         return (target.root / INVENTORIES).is_dir()
-
-    def inputs(self, target: ScanTarget) -> tuple[str, ...]:
-        return tuple(f for f in target.files if f.startswith(f"{INVENTORIES}/") or f.startswith("roles/"))
-
-    def command(self, target: ScanTarget, config: ScanConfig) -> list[str]:
-        return []  # in-process: run() is overridden
-
-    def parse(self, raw: RawOutput, target: ScanTarget, config: ScanConfig) -> ScanResult:
-        return ScanResult(self.name, ScanStatus.FAILED, reason="envcheck runs in-process; nothing to parse")
-
-    def version(self) -> str:
-        # Never cached: the result also depends on vault passwords outside the target.
-        return ""
 
     def run(self, target: ScanTarget, config: ScanConfig) -> ScanResult:
         started = time.monotonic()

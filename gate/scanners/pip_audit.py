@@ -30,8 +30,9 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from gate.dependencies import Dependency, DependencyInventory, discover
-from gate.findings import Finding, Location, Severity, dependency_fingerprint
-from gate.scanners.base import RawOutput, ScanConfig, Scanner, ScanResult, ScanStatus, ScanTarget
+from gate.findings import Finding, Location, ScanResult, ScanStatus, ScanTarget, Severity, dependency_fingerprint
+from gate.scanners.base import RawOutput, ScanConfig, SubprocessScanner
+from gate.scanners.capabilities import CacheMode, CachePolicy, Capabilities, Reads
 
 ECOSYSTEM = "PyPI"
 UNKNOWN_SEVERITY_MARK = ("severity_source", "unknown")
@@ -73,12 +74,14 @@ def batches(pins: Sequence[Pin]) -> list[list[Pin]]:
     return runs
 
 
-class PipAuditScanner(Scanner):
+#: Advisories change without any file changing: a cached pip-audit result is reused for an hour at most.
+CAPABILITIES = Capabilities(cache=CachePolicy(CacheMode.WHOLE, max_age=dt.timedelta(hours=1)), reads=Reads.MANIFESTS)
+
+
+class PipAuditScanner(SubprocessScanner):
     name = "pip-audit"
     binary = "pip-audit"
-
-    #: Advisories change without any file changing: a cached pip-audit result is reused for an hour at most.
-    cache_max_age = dt.timedelta(hours=1)
+    capabilities = CAPABILITIES
 
     def inventory(self, target: ScanTarget) -> DependencyInventory:
         return discover(target.root, target.files)
@@ -88,6 +91,7 @@ class PipAuditScanner(Scanner):
         return bool(inventory.dependencies or inventory.problems)
 
     def inputs(self, target: ScanTarget) -> tuple[str, ...]:
+        # Narrower and wider than target.manifests: the files the inventory really read (and included).
         return self.inventory(target).files_read
 
     def command(self, target: ScanTarget, config: ScanConfig) -> list[str]:
@@ -154,16 +158,20 @@ class PipAuditScanner(Scanner):
         return ScanResult(self.name, ScanStatus.OK, findings=tuple(findings))
 
 
-class _Batch(Scanner):
+class _Batch(SubprocessScanner):
     """One pip-audit process over a generated requirements file naming each package at most once."""
 
     name = "pip-audit"
     binary = "pip-audit"
+    capabilities = CAPABILITIES
 
     def __init__(self, pins: Sequence[Pin], index: int) -> None:
         self.pins = list(pins)
         self.index = index
         self.finding_pins: list[Pin] = []  # the pin of each finding `parse` returned, in order
+
+    def applies(self, target: ScanTarget) -> bool:
+        return True  # the plan built this batch from pins the inventory found: there is something to audit
 
     def command(self, target: ScanTarget, config: ScanConfig) -> list[str]:
         work_dir = config.work_dir or Path(tempfile.mkdtemp(prefix="hardgate-"))

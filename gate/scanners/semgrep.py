@@ -8,12 +8,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-from gate.findings import Evidence, Finding, Location, normalise_path
-from gate.scanners.base import RawOutput, ScanConfig, Scanner, ScanResult, ScanStatus, ScanTarget, first_line
+from gate.findings import Evidence, Finding, Location, ScanResult, ScanStatus, ScanTarget, normalise_path
+from gate.scanners.base import RawOutput, ScanConfig, SubprocessScanner, first_line
+from gate.scanners.capabilities import CacheMode, CachePolicy, Capabilities, Reads
 from gate.scanners.dataflow import TextTraces, parse_text_traces, take_text_trace, trace_from_json
 from gate.scanners.severity import semgrep_severity
 from gate.scanners.source import has_marker, read_lines, snippet
-from gate.targets import SCANNED_SUFFIXES
 
 SEMGREP_OFFLINE_FLAGS = ("--metrics=off", "--disable-version-check")
 #: The copy of semgrep's text report, inside the scan's private work folder, that carries the traces.
@@ -93,21 +93,16 @@ def errors_reason(errors: list[Any]) -> str:
     return f"{len(errors)} error(s), e.g. {_error_reason(first)}"
 
 
-class SemgrepScanner(Scanner):
+class SemgrepScanner(SubprocessScanner):
     name = "semgrep"
     binary = "semgrep"
+    # The bundled rules are intra-file, so the scan cache may re-run semgrep on just the changed files.
+    capabilities = Capabilities(
+        cache=CachePolicy(CacheMode.PER_FILE), reads=Reads.SOURCES, suppression_marker="nosemgrep"
+    )
 
     def targets(self, target: ScanTarget) -> tuple[str, ...]:
-        return tuple(f for f in target.files if f.endswith(SCANNED_SUFFIXES))
-
-    def applies(self, target: ScanTarget) -> bool:
-        return bool(self.targets(target))
-
-    #: The bundled rules are intra-file, so the scan cache may re-run semgrep on just the changed files.
-    cache_per_file = True
-
-    def inputs(self, target: ScanTarget) -> tuple[str, ...]:
-        return self.targets(target)
+        return self.inputs(target)
 
     def command(self, target: ScanTarget, config: ScanConfig) -> list[str]:
         return [
@@ -231,4 +226,4 @@ class SemgrepScanner(Scanner):
             trace=trace,
             evidence=evidence,
         )
-        return finding, has_marker(lines, start, end, self.name)
+        return finding, has_marker(lines, start, end, self.capabilities.suppression_marker)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
 from gate.findings import flagged_source
-
-_NOSEC = re.compile(r"#\s*nosec\b", re.IGNORECASE)
-_NOSEMGREP = re.compile(r"#\s*nosemgrep\b", re.IGNORECASE)
 
 
 def read_lines(root: Path, relative: str) -> list[str]:
@@ -23,8 +21,14 @@ def snippet(lines: list[str], start_line: int, end_line: int, limit: int = 5) ->
     return flagged_source(lines, start_line, end_line)
 
 
-def has_marker(lines: list[str], start_line: int, end_line: int, tool: str) -> bool:
-    """Whether the flagged lines carry the tool's inline suppression comment."""
-    pattern = _NOSEC if tool == "bandit" else _NOSEMGREP
+@functools.cache
+def _marker_pattern(marker: str) -> re.Pattern[str]:
+    return re.compile(rf"#\s*{re.escape(marker)}\b", re.IGNORECASE)
+
+
+def has_marker(lines: list[str], start_line: int, end_line: int, marker: str | None) -> bool:
+    """Whether the flagged lines carry a `# <marker>` comment (the scanner's declared suppression marker)."""
+    if marker is None:
+        return False
     text = flagged_source(lines, start_line, max(start_line, end_line))
-    return bool(pattern.search(text))
+    return bool(_marker_pattern(marker).search(text))
