@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from gate.findings import ScanStatus
 
 STAGES = ("scan", "sign", "verify", "converge", "testinfra", "record")
 # Stages after which the run deploys: a failure up to here means "no signed passing decision".
 GUARD_STAGES = ("scan", "sign", "verify")
 
 
-class Status(enum.StrEnum):
-    OK = "ok"
-    FAILED = "failed"
-    SKIPPED = "skipped"
+# A stage ends as a scanner run does: ok, failed, or skipped (nothing for it to do); one enum serves both.
+Status = ScanStatus
 
 
 @dataclass(frozen=True)
