@@ -25,6 +25,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from gate.cache import hash_file
 from gate.decision import SignatureInvalid, canonical_json, public_key_fingerprint
 from gate.errors import ConfigError
 from gate.policy import EnvironmentPolicy
@@ -61,14 +62,6 @@ def _plain(value: Any) -> Any:
 def environment_policy_digest(policy: EnvironmentPolicy) -> str:
     """Digest of the settings that decided this environment (defaults, file and overrides merged)."""
     return "sha256:" + hashlib.sha256(canonical_json(_plain(policy))).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _hex(prefixed: str) -> str:
@@ -109,9 +102,7 @@ def build_statement(
                 "uri": f"hardgate:policy/{policy.name}",
                 "digest": {"sha256": environment_policy_digest(policy).split(":", 1)[1]},
             },
-            "inputAttestations": [
-                {"uri": path.as_posix(), "digest": {"sha256": sha256_file(path)}} for path in reports
-            ],
+            "inputAttestations": [{"uri": path.as_posix(), "digest": {"sha256": hash_file(path)}} for path in reports],
             "verificationResult": "PASSED" if passed else "FAILED",
             # Custom levels must not start with SLSA_; a failed verification verifies no level.
             "verifiedLevels": [f"HARDGATE_{policy.name.upper()}_POLICY"] if passed else [],
