@@ -113,6 +113,61 @@ def moto() -> Iterator[str]:
         process.wait(timeout=30)
 
 
+@pytest.fixture(scope="module")
+def aws_secret(moto: str) -> Callable[[str, str], None]:
+    """aws_secret(name, value): store a secret in the `moto` server's Secrets Manager."""
+    import boto3  # only the AWS backend tests need it
+
+    client = boto3.client("secretsmanager", endpoint_url=moto, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
+
+    def create(name: str, value: str) -> None:
+        client.create_secret(Name=name, SecretString=value)
+
+    return create
+
+
+class PassStore:
+    """A throwaway GNUPGHOME with a passphrase-less key and a PASSWORD_STORE_DIR initialised for it,
+    under `root`; `env` points pass (or a play using the pass backend) at them."""
+
+    def __init__(self, root: Path) -> None:
+        if shutil.which("pass") is None or shutil.which("gpg") is None:
+            pytest.fail("pass and gpg are needed (make system-deps installs them)")
+        home = root / "gnupg"
+        home.mkdir(mode=0o700)
+        self.env = {**os.environ, "GNUPGHOME": str(home), "PASSWORD_STORE_DIR": str(root / "store")}
+        uid = "hardgate-test@example.invalid"
+        gpg = ["gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", ""]
+        subprocess.run([*gpg, "--quick-gen-key", f"hardgate-test <{uid}>", "default", "default", "never"],
+                       env=self.env, check=True, capture_output=True)  # fmt: skip
+        subprocess.run(["pass", "init", uid], env=self.env, check=True, capture_output=True)
+
+    def insert(self, path: str, value: str) -> None:
+        """Multi-line, so a MariaDB key file or an age identity keeps every line."""
+        subprocess.run(["pass", "insert", "--multiline", "--force", path], input=value + "\n", text=True,
+                       env=self.env, check=True, capture_output=True)  # fmt: skip
+
+    def close(self) -> None:
+        subprocess.run(["gpgconf", "--kill", "all"], env=self.env, check=False, capture_output=True)
+
+
+@pytest.fixture
+def pass_store(tmp_path: Path) -> Iterator[PassStore]:
+    """An empty PassStore for one test."""
+    store = PassStore(tmp_path)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def module_pass_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PassStore]:
+    """An empty PassStore shared by a module's tests (the infra converge seeds it once)."""
+    store = PassStore(tmp_path_factory.mktemp("pass"))
+    yield store
+    store.close()
+
+
 @pytest.fixture
 def fake_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """Put a fake executable named NAME first on PATH, with the given shell body."""

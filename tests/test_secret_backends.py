@@ -8,15 +8,17 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pytest
 import yaml
+
+if TYPE_CHECKING:  # the fixtures' types; conftest is never imported by name at run time
+    from tests.conftest import PassStore
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -67,54 +69,36 @@ def assert_fails_naming(done: subprocess.CompletedProcess[str], name: str, hidde
 # --- pass ---
 
 
-@pytest.fixture
-def pass_store(tmp_path: Path) -> Iterator[dict[str, str]]:
-    """A throwaway GNUPGHOME with a passphrase-less key and an initialised PASSWORD_STORE_DIR."""
-    if shutil.which("pass") is None or shutil.which("gpg") is None:
-        pytest.fail("pass and gpg are needed (make system-deps installs them)")
-    home = tmp_path / "gnupg"
-    home.mkdir(mode=0o700)
-    env = {**os.environ, "GNUPGHOME": str(home), "PASSWORD_STORE_DIR": str(tmp_path / "store")}
-    subprocess.run(["gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key",
-                    "hardgate-test <hardgate-test@example.invalid>", "default", "default", "never"],
-                   env=env, check=True, capture_output=True)
-    subprocess.run(["pass", "init", "hardgate-test@example.invalid"], env=env, check=True, capture_output=True)
-    yield env
-    subprocess.run(["gpgconf", "--kill", "all"], env=env, check=False, capture_output=True)
+# `pass_store` (tests/conftest.py): an empty PassStore in tmp_path; insert(path, value), env.
 
 
-def pass_insert(env: dict[str, str], path: str, value: str) -> None:
-    subprocess.run(["pass", "insert", "--multiline", "--force", path], input=value + "\n", text=True, env=env,
-                   check=True, capture_output=True)
-
-
-def test_pass_backend_resolves_every_named_secret(tmp_path: Path, pass_store: dict[str, str]) -> None:
+def test_pass_backend_resolves_every_named_secret(tmp_path: Path, pass_store: PassStore) -> None:
     expected = values()
     for name, value in expected.items():
-        pass_insert(pass_store, f"hardgate/local/{name}", value)
-    done, resolved = play(tmp_path, "pass", NAMES, env=pass_store)
+        pass_store.insert(f"hardgate/local/{name}", value)
+    done, resolved = play(tmp_path, "pass", NAMES, env=pass_store.env)
     assert done.returncode == 0, done.stdout[-3000:]
     assert resolved == expected
     assert not any(value in done.stdout + done.stderr for value in expected.values())
 
 
-def test_pass_backend_fails_naming_a_missing_secret(tmp_path: Path, pass_store: dict[str, str]) -> None:
+def test_pass_backend_fails_naming_a_missing_secret(tmp_path: Path, pass_store: PassStore) -> None:
     present = values(1)
-    pass_insert(pass_store, "hardgate/local/orders_app", present["orders_app"])
-    done, _ = play(tmp_path, "pass", NAMES, env=pass_store)
+    pass_store.insert("hardgate/local/orders_app", present["orders_app"])
+    done, _ = play(tmp_path, "pass", NAMES, env=pass_store.env)
     assert_fails_naming(done, "missing or empty: orders_migrator", list(present.values()))
 
 
-def test_pass_backend_reads_only_its_environment_prefix(tmp_path: Path, pass_store: dict[str, str]) -> None:
+def test_pass_backend_reads_only_its_environment_prefix(tmp_path: Path, pass_store: PassStore) -> None:
     other = values(1)
-    pass_insert(pass_store, "hardgate/prod/orders_app", other["orders_app"])  # prod's, not local's
-    done, _ = play(tmp_path, "pass", ["orders_app"], env=pass_store)
+    pass_store.insert("hardgate/prod/orders_app", other["orders_app"])  # prod's, not local's
+    done, _ = play(tmp_path, "pass", ["orders_app"], env=pass_store.env)
     assert_fails_naming(done, "missing or empty: orders_app", list(other.values()))
 
 
-def test_pass_backend_fails_naming_an_empty_secret(tmp_path: Path, pass_store: dict[str, str]) -> None:
-    pass_insert(pass_store, "hardgate/local/orders_app", "")
-    done, _ = play(tmp_path, "pass", ["orders_app"], env=pass_store)
+def test_pass_backend_fails_naming_an_empty_secret(tmp_path: Path, pass_store: PassStore) -> None:
+    pass_store.insert("hardgate/local/orders_app", "")
+    done, _ = play(tmp_path, "pass", ["orders_app"], env=pass_store.env)
     assert_fails_naming(done, "missing or empty: orders_app", [])
 
 
@@ -127,23 +111,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-# `moto` (tests/conftest.py): a moto_server on loopback, its URL.
+# `moto` (tests/conftest.py): a moto_server on loopback, its URL; `aws_secret(name, value)` stores a secret there.
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
-def aws_create(url: str, name: str, value: str) -> None:
-    import boto3
-
-    client = boto3.client("secretsmanager", endpoint_url=url, region_name="us-east-1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
-    client.create_secret(Name=name, SecretString=value)
-
-
-def test_aws_backend_resolves_every_named_secret(tmp_path: Path, moto: str) -> None:
+def test_aws_backend_resolves_every_named_secret(
+    tmp_path: Path, moto: str, aws_secret: Callable[[str, str], None]
+) -> None:
     expected = values()
     prefix = f"hardgate/t{secrets.token_hex(4)}"
     for name, value in expected.items():
-        aws_create(moto, f"{prefix}/{name}", value)
+        aws_secret(f"{prefix}/{name}", value)
     done, resolved = play(tmp_path, "aws_secretsmanager", NAMES,
                           {"secrets_aws_endpoint_url": moto, "secrets_path_prefix": prefix}, env=AWS_ENV)
     assert done.returncode == 0, done.stdout[-3000:]
@@ -151,10 +129,12 @@ def test_aws_backend_resolves_every_named_secret(tmp_path: Path, moto: str) -> N
     assert not any(value in done.stdout + done.stderr for value in expected.values())
 
 
-def test_aws_backend_fails_naming_a_missing_secret(tmp_path: Path, moto: str) -> None:
+def test_aws_backend_fails_naming_a_missing_secret(
+    tmp_path: Path, moto: str, aws_secret: Callable[[str, str], None]
+) -> None:
     present = values(1)
     prefix = f"hardgate/t{secrets.token_hex(4)}"
-    aws_create(moto, f"{prefix}/orders_app", present["orders_app"])
+    aws_secret(f"{prefix}/orders_app", present["orders_app"])
     done, _ = play(tmp_path, "aws_secretsmanager", NAMES,
                    {"secrets_aws_endpoint_url": moto, "secrets_path_prefix": prefix}, env=AWS_ENV)
     assert_fails_naming(done, "missing or empty: orders_migrator", list(present.values()))
@@ -234,24 +214,26 @@ def test_secrets_check_vault_reports_missing_and_empty_by_name(repo: Path, tmp_p
     assert not any(value and value in done.stdout for value in stored.values())
 
 
-def test_secrets_check_pass_reports_missing_by_name(repo: Path, pass_store: dict[str, str]) -> None:
+def test_secrets_check_pass_reports_missing_by_name(repo: Path, pass_store: PassStore) -> None:
     use_backend(repo, {"secrets_backend": "pass"})
     present = {name: "v-" + secrets.token_urlsafe(12) for name in LOCAL_NEEDS[:5]}
     for name, value in present.items():
-        pass_insert(pass_store, f"hardgate/local/{name}", value)
-    done = secrets_check(repo, env=pass_store)
+        pass_store.insert(f"hardgate/local/{name}", value)
+    done = secrets_check(repo, env=pass_store.env)
     assert done.returncode == 1, done.stderr
     assert reported(done, "ok") == sorted(present)
     assert reported(done, "missing") == LOCAL_NEEDS[5:]
     assert not any(value in done.stdout for value in present.values())
 
 
-def test_secrets_check_aws_passes_when_every_secret_exists(repo: Path, moto: str) -> None:
+def test_secrets_check_aws_passes_when_every_secret_exists(
+    repo: Path, moto: str, aws_secret: Callable[[str, str], None]
+) -> None:
     prefix = f"hardgate/t{secrets.token_hex(4)}"
     use_backend(repo, {"secrets_backend": "aws_secretsmanager", "secrets_aws_endpoint_url": moto,
                        "secrets_aws_region": "us-east-1", "secrets_path_prefix": prefix})
     for name in LOCAL_NEEDS:
-        aws_create(moto, f"{prefix}/{name}", "v-" + secrets.token_urlsafe(12))
+        aws_secret(f"{prefix}/{name}", "v-" + secrets.token_urlsafe(12))
     done = secrets_check(repo, env=AWS_ENV)
     assert done.returncode == 0, done.stdout + done.stderr
     assert reported(done, "ok") == LOCAL_NEEDS

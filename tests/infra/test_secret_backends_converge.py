@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
-import time
-from collections.abc import Iterator
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
 import yaml
 from conftest import INVENTORY, LOGS, REPO, VAULT_PASS
+
+if TYPE_CHECKING:  # the type of tests/conftest.py's module_pass_store, never imported at run time
+    from tests.conftest import PassStore
 
 pytestmark = pytest.mark.infra
 
@@ -40,47 +42,22 @@ def secrets_now() -> dict[str, str]:
     return vault_values()
 
 
+# `module_pass_store`, `moto` and `aws_secret` (tests/conftest.py): an empty password store, a moto
+# server on loopback and a way to store secrets in it; each is seeded here with the local values.
+
+
 @pytest.fixture(scope="module")
-def pass_backend(tmp_path_factory: pytest.TempPathFactory, secrets_now: dict[str, str]) -> Iterator[dict[str, str]]:
-    root = tmp_path_factory.mktemp("pass")
-    home = root / "gnupg"
-    home.mkdir(mode=0o700)
-    env = {**os.environ, "GNUPGHOME": str(home), "PASSWORD_STORE_DIR": str(root / "store")}
-    subprocess.run(["gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key",
-                    "hardgate-infra <hardgate-infra@example.invalid>", "default", "default", "never"],
-                   env=env, check=True, capture_output=True)
-    subprocess.run(["pass", "init", "hardgate-infra@example.invalid"], env=env, check=True, capture_output=True)
+def pass_backend(module_pass_store: PassStore, secrets_now: dict[str, str]) -> dict[str, str]:
     for name, value in secrets_now.items():
-        subprocess.run(["pass", "insert", "--multiline", "--force", f"hardgate/local/{name}"], input=value + "\n",
-                       text=True, env=env, check=True, capture_output=True)
-    yield {"GNUPGHOME": env["GNUPGHOME"], "PASSWORD_STORE_DIR": env["PASSWORD_STORE_DIR"]}
-    subprocess.run(["gpgconf", "--kill", "all"], env=env, check=False, capture_output=True)
+        module_pass_store.insert(f"hardgate/local/{name}", value)
+    return module_pass_store.env
 
 
 @pytest.fixture(scope="module")
-def aws_backend(secrets_now: dict[str, str]) -> Iterator[str]:
-    import boto3
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    process = subprocess.Popen([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
-        client = boto3.client("secretsmanager", endpoint_url=url, region_name="us-east-1",
-                              aws_access_key_id="testing", aws_secret_access_key="testing")
-        for name, value in secrets_now.items():
-            client.create_secret(Name=f"hardgate/local/{name}", SecretString=value)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+def aws_backend(moto: str, aws_secret: Callable[[str, str], None], secrets_now: dict[str, str]) -> str:
+    for name, value in secrets_now.items():
+        aws_secret(f"hardgate/local/{name}", value)
+    return moto
 
 
 def converge(backend: str, extra: list[str], env: dict[str, str]) -> str:
