@@ -59,6 +59,17 @@ def make_finding() -> FindingFactory:
 
 
 @pytest.fixture
+def make_dependency() -> Callable[..., Finding]:
+    """make_dependency(package, version, vuln_id, **fields): pip-audit's HIGH finding for a pinned
+    package (no title, message or location), any field replaced."""
+
+    def make(package: str, version: str, vuln_id: str, **fields: object) -> Finding:
+        return Finding("pip-audit", vuln_id, "", "", Severity.HIGH, package=package, version=version).replace(**fields)
+
+    return make
+
+
+@pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A copy of the shipped inventories and role defaults, for tests that mutate an inventory. The
     generated vault files (local's, and the lab's written by make lab-up) are left out."""

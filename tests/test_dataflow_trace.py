@@ -18,24 +18,10 @@ from gate.scanners.base import RawOutput, ScanConfig, ScanResult, ScanStatus, Sc
 from gate.scanners.dataflow import parse_text_traces, trace_from_json
 from gate.scanners.semgrep import SemgrepScanner
 
-# A taint rule of the tests' own, so these tests do not depend on the bundled rule pack's wording.
-TAINT_RULE = """
-rules:
-  - id: test-flask-sql-flow
-    mode: taint
-    languages: [python]
-    severity: ERROR
-    message: Request data reaches a SQL query.
-    metadata:
-      cwe: ["CWE-89: SQL Injection"]
-      hardgate-evidence: flow
-    pattern-sources:
-      - pattern: flask.request.$ATTR
-    pattern-sinks:
-      - patterns:
-          - pattern-inside: query_db($Q, ...)
-          - pattern: $Q
-      - pattern: $CUR.execute($Q, ...)
+# The tests' own taint rule (tests/fixtures/rules), then two pattern rules: one labelled exact, one unlabelled.
+TAINT_RULE = (
+    (Path(__file__).resolve().parent / "fixtures" / "rules" / "sql-flow.yaml").read_text(encoding="utf-8")
+    + """
   - id: test-exact-rule
     languages: [python]
     severity: WARNING
@@ -49,6 +35,7 @@ rules:
     metadata: {cwe: ["CWE-95"]}
     pattern: eval(...)
 """
+)
 
 APP = """from flask import Flask, request
 
@@ -108,7 +95,7 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> ScanResult:
 
 
 def test_a_taint_finding_carries_its_trace_from_source_through_steps_to_sink(scanned: ScanResult) -> None:
-    flows = {f.location.start_line: f for f in by_rule(scanned)["test-flask-sql-flow"] if f.location}
+    flows = {f.location.start_line: f for f in by_rule(scanned)["test-sql-flow"] if f.location}
     helper = flows[11]
     assert [(s.kind, s.location.start_line) for s in helper.trace] == [
         ("source", 8),
@@ -138,7 +125,7 @@ def test_an_unknown_evidence_value_fails_the_scan_closed(tmp_path: Path) -> None
 
 
 def test_the_trace_is_not_part_of_fingerprint_v1(scanned: ScanResult, tmp_path: Path) -> None:
-    flow = by_rule(scanned)["test-flask-sql-flow"][0]
+    flow = by_rule(scanned)["test-sql-flow"][0]
     lines = APP.splitlines()
     with_trace = assign_code_fingerprints([flow], lambda _: lines)[0]
     without = assign_code_fingerprints([flow.replace(trace=())], lambda _: lines)[0]
@@ -207,7 +194,7 @@ def test_json_trace_flattens_calls_in_data_flow_order() -> None:
 def test_a_malformed_json_trace_fails_the_semgrep_scan_closed(garbage: object, tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(APP, encoding="utf-8")
     item = {
-        "check_id": "rules.test-flask-sql-flow",
+        "check_id": "rules.test-sql-flow",
         "path": "app.py",
         "start": {"line": 11, "col": 12},
         "end": {"line": 11, "col": 27},
@@ -255,27 +242,16 @@ SECRET = "Hunter2Secret9"
 
 
 def flow_finding() -> Finding:
-    return Finding(
-        tool="semgrep",
-        rule_id="test-flask-sql-flow",
-        title="test-flask-sql-flow",
-        message="Request data reaches a SQL query.",
-        severity=Severity.HIGH,
-        cwe=("CWE-89",),
-        location=Location("app.py", 11, 11, 12, 27),
-        snippet="return query_db(final)",
-        sources=("bandit", "semgrep"),
-        blocking=True,
-        evidence=Evidence.FLOW,
-        trace=(
-            TraceStep(
-                "source", Location("app.py", 8, 8, 14, 26), f'status = request.form["status"]  # password="{SECRET}"'
-            ),
-            TraceStep("step", Location("app.py", 9, 9, 5, 10), "query = ... % status"),
-            TraceStep("sink", Location("app.py", 11, 11, 12, 27), "return query_db(final)"),
-        ),
-        fingerprint="v1:" + "0" * 64,
+    sink, source_line = Location("app.py", 11, 11, 12, 27), f'status = request.form["status"]  # password="{SECRET}"'
+    trace = (
+        TraceStep("source", Location("app.py", 8, 8, 14, 26), source_line),
+        TraceStep("step", Location("app.py", 9, 9, 5, 10), "query = ... % status"),
+        TraceStep("sink", sink, "return query_db(final)"),
     )
+    rule = "test-sql-flow"
+    found = Finding("semgrep", rule, rule, "Request data reaches a SQL query.", Severity.HIGH, cwe=("CWE-89",))
+    flow = {"evidence": Evidence.FLOW, "trace": trace, "sources": ("bandit", "semgrep"), "blocking": True}
+    return found.replace(location=sink, snippet="return query_db(final)", fingerprint="v1:" + "0" * 64, **flow)
 
 
 def flow_report() -> Report:

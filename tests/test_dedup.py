@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,23 +15,7 @@ from gate.scanners.base import ScanConfig, ScanResult, ScanStatus, ScanTarget
 from gate.scanners.semgrep import SemgrepScanner
 
 # The tests' own taint rule: request data reaching a `query_db()` helper or `execute`.
-TAINT_RULE = """
-rules:
-  - id: test-sql-flow
-    mode: taint
-    languages: [python]
-    severity: ERROR
-    message: Request data reaches a SQL query.
-    metadata:
-      cwe: ["CWE-89: SQL Injection"]
-      hardgate-evidence: flow
-    pattern-sources:
-      - pattern: flask.request.$ATTR
-    pattern-sinks:
-      - patterns:
-          - pattern-inside: query_db($Q, ...)
-          - pattern: $Q
-"""
+TAINT_RULE = Path(__file__).resolve().parent / "fixtures" / "rules" / "sql-flow.yaml"
 
 APP = """from flask import Flask, request
 
@@ -61,7 +47,7 @@ def scanned(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScanResult, ScanR
     for folder in (root, rules, work):
         folder.mkdir()
     (root / "app.py").write_text(APP, encoding="utf-8")
-    (rules / "rules.yaml").write_text(TAINT_RULE, encoding="utf-8")
+    shutil.copy(TAINT_RULE, rules / "rules.yaml")
     target = ScanTarget(root=root, files=("app.py",), python_files=("app.py",), manifests=())
     config = ScanConfig(rules_dir=rules, work_dir=work)
     bandit, semgrep = BanditScanner().run(target, config), SemgrepScanner().run(target, config)
@@ -103,18 +89,9 @@ def code(
     severity: Severity = Severity.MEDIUM,
 ) -> Finding:
     kinds = ["source", *["step"] * max(len(trace_lines) - 2, 0), "sink"][: len(trace_lines)]
-    return Finding(
-        tool=tool,
-        rule_id=rule,
-        title=rule,
-        message=rule,
-        severity=severity,
-        cwe=cwe,
-        location=Location("app.py", line, line),
-        sources=(tool,),
-        evidence=Evidence.FLOW if trace_lines else evidence,
-        trace=tuple(TraceStep(kind, Location("app.py", n, n), f"line {n}") for kind, n in zip(kinds, trace_lines)),
-    )
+    trace = tuple(TraceStep(kind, Location("app.py", n, n), f"line {n}") for kind, n in zip(kinds, trace_lines))
+    found = Finding(tool, rule, rule, rule, severity, cwe=cwe, location=Location("app.py", line, line), trace=trace)
+    return found.replace(sources=(tool,), evidence=Evidence.FLOW if trace_lines else evidence)
 
 
 FLOW = code("taint-sql", 14, trace_lines=(12, 13, 14), severity=Severity.HIGH)
@@ -171,16 +148,7 @@ def test_same_line_merge_of_two_tools_keeps_the_strongest_evidence() -> None:
     assert merged.evidence is Evidence.EXACT
 
 
-def test_dependency_findings_are_untouched_by_traces(tmp_path: Path) -> None:
-    dependency = Finding(
-        tool="pip-audit",
-        rule_id="PYSEC-1",
-        title="t",
-        message="m",
-        severity=Severity.HIGH,
-        location=Location("app.py", 13, 13),
-        package="flask",
-        version="0.12.2",
-        cwe=("CWE-89",),
-    )
+def test_dependency_findings_are_untouched_by_traces(make_dependency: Callable[..., Finding]) -> None:
+    on_a_trace_line = {"location": Location("app.py", 13, 13), "cwe": ("CWE-89",)}
+    dependency = make_dependency("flask", "0.12.2", "PYSEC-1", title="t", message="m", **on_a_trace_line)
     assert len(deduplicate([FLOW, dependency])) == 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from gate.dedup import deduplicate
 from gate.findings import (
     Finding,
@@ -76,18 +78,8 @@ def test_findings_on_different_lines_stay_apart() -> None:
     assert len(deduplicate([code_finding("bandit", "B608", 3), code_finding("semgrep", "sqli", 9)])) == 2
 
 
-def test_dependency_findings_merge_when_aliases_intersect() -> None:
-    first = Finding(
-        tool="pip-audit",
-        rule_id="PYSEC-2019-217",
-        title="",
-        message="",
-        severity=Severity.HIGH,
-        package="Jinja2",
-        version="2.10",
-        aliases=("CVE-2019-10906",),
-        sources=("pip-audit",),
-    )
+def test_dependency_findings_merge_when_aliases_intersect(make_dependency: Callable[..., Finding]) -> None:
+    first = make_dependency("Jinja2", "2.10", "PYSEC-2019-217", aliases=("CVE-2019-10906",), sources=("pip-audit",))
     second = first.replace(rule_id="GHSA-462w-v97r-4m45", aliases=("CVE-2019-10906",), tool="osv")
     merged = deduplicate([first, second])
     assert len(merged) == 1

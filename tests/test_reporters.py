@@ -26,97 +26,52 @@ from gate.scanners.base import ScanResult, ScanStatus
 # A secret the fixtures quote in a snippet, a message and a scanner's failure reason; no format may print it.
 SECRET = "Hunter2Secret9"
 
+
+def code_finding(tool: str, rule: str, where: Location, snippet: str, severity: Severity, **fields: object) -> Finding:
+    """A code finding titled by its rule, found by its own tool, fingerprinted at its snippet's first line."""
+    fingerprint = code_fingerprint(tool, rule, where.path, snippet.splitlines()[0], 0)
+    found = Finding(tool, rule, rule, "", severity, location=where, snippet=snippet, fingerprint=fingerprint)
+    return found.replace(**{"sources": (tool,), **fields})
+
+
 SQLI_LINE = "    cur.execute(f\"SELECT * FROM orders WHERE customer = '{customer}'\")"
-SQLI = Finding(
-    tool="bandit",
-    rule_id="B608",
+SQLI = code_finding(
+    "bandit", "B608", Location("app/db.py", 14, 14, 5, 72), SQLI_LINE, Severity.HIGH,
     title="B608 hardcoded_sql_expressions",
     message="Possible SQL injection vector through string-based query construction.",
-    severity=Severity.HIGH,
-    confidence="medium",
-    cwe=("CWE-89",),
-    owasp=("A03:2021 - Injection",),
-    location=Location("app/db.py", 14, 14, 5, 72),
-    snippet=SQLI_LINE,
-    fingerprint=code_fingerprint("bandit", "B608", "app/db.py", SQLI_LINE, 0),
-    sources=("bandit", "semgrep"),
-    blocking=True,
+    cwe=("CWE-89",), owasp=("A03:2021 - Injection",), sources=("bandit", "semgrep"), blocking=True,
     help_uri="https://bandit.readthedocs.io/en/latest/plugins/b608_hardcoded_sql_expressions.html",
-)
+)  # fmt: skip
 DSN_LINE = f'conn = psycopg.connect("postgresql://app:{SECRET}@db.internal:5432/shop")'
-HARDCODED_DSN = Finding(
-    tool="semgrep",
-    rule_id="hardgate.python.hardcoded-dsn-password",
-    title="hardgate.python.hardcoded-dsn-password",
-    message=f"Password in a hard-coded DSN: postgresql://app:{SECRET}@db.internal:5432/shop",
-    severity=Severity.CRITICAL,
-    confidence="high",
-    cwe=("CWE-798",),
-    location=Location("app/settings.py", 3, 3, 1, 70),
-    snippet=DSN_LINE,
-    fingerprint=code_fingerprint("semgrep", "hardgate.python.hardcoded-dsn-password", "app/settings.py", DSN_LINE, 0),
-    sources=("semgrep",),
-    blocking=True,
-)
+HARDCODED_DSN = code_finding(
+    "semgrep", "hardgate.python.hardcoded-dsn-password", Location("app/settings.py", 3, 3, 1, 70), DSN_LINE,
+    Severity.CRITICAL, message=f"Password in a hard-coded DSN: postgresql://app:{SECRET}@db.internal:5432/shop",
+    confidence="high", cwe=("CWE-798",), blocking=True,
+)  # fmt: skip
 JINJA = Finding(
-    tool="pip-audit",
-    rule_id="PYSEC-2021-66",
-    title="jinja2 2.11.2: PYSEC-2021-66",
-    message="ReDoS in the urlize filter via crafted input; fixed in 2.11.3",
-    severity=Severity.MEDIUM,
-    confidence="high",
-    location=Location("requirements.txt", 3, 3),
-    snippet="jinja2==2.11.2",
-    package="jinja2",
-    version="2.11.2",
-    fix_versions=("2.11.3",),
-    aliases=("CVE-2020-28493", "GHSA-g3rq-g295-4j3m"),
+    "pip-audit", "PYSEC-2021-66", "jinja2 2.11.2: PYSEC-2021-66",
+    "ReDoS in the urlize filter via crafted input; fixed in 2.11.3", Severity.MEDIUM,
+    confidence="high", location=Location("requirements.txt", 3, 3), snippet="jinja2==2.11.2",
+    package="jinja2", version="2.11.2", fix_versions=("2.11.3",), aliases=("CVE-2020-28493", "GHSA-g3rq-g295-4j3m"),
     fingerprint=dependency_fingerprint("PyPI", "jinja2", "2.11.2", ("PYSEC-2021-66", "CVE-2020-28493")),
-    sources=("pip-audit",),
-    blocking=True,
-)
+    sources=("pip-audit",), blocking=True,
+)  # fmt: skip
 SSLMODE_LINE = 'DSN = "host=127.0.0.1 dbname=test sslmode=disable"'
-WAIVED = Finding(
-    tool="semgrep",
-    rule_id="hardgate.python.sslmode-disable",
-    title="hardgate.python.sslmode-disable",
-    message="libpq connection with sslmode=disable sends credentials in clear text.",
-    severity=Severity.HIGH,
-    cwe=("CWE-319",),
-    location=Location("tests/conftest.py", 8, 8),
-    snippet=SSLMODE_LINE,
-    fingerprint=code_fingerprint("semgrep", "hardgate.python.sslmode-disable", "tests/conftest.py", SSLMODE_LINE, 0),
-    sources=("semgrep",),
-    state=FindingState.WAIVED,
-    waiver_id="W-7",
-    waiver_justification="Loopback test database only; ticket SEC-142",
-)
+WAIVED = code_finding(
+    "semgrep", "hardgate.python.sslmode-disable", Location("tests/conftest.py", 8, 8), SSLMODE_LINE, Severity.HIGH,
+    message="libpq connection with sslmode=disable sends credentials in clear text.", cwe=("CWE-319",),
+    state=FindingState.WAIVED, waiver_id="W-7", waiver_justification="Loopback test database only; ticket SEC-142",
+)  # fmt: skip
 RANDOM_LINE = "token = random.choice(ALPHABET)"
-BASELINED = Finding(
-    tool="bandit",
-    rule_id="B311",
-    title="B311 blacklist",
+BASELINED = code_finding(
+    "bandit", "B311", Location("app/ids.py", 22, 22), RANDOM_LINE, Severity.LOW, title="B311 blacklist",
     message="Standard pseudo-random generators are not suitable for security/cryptographic purposes.",
-    severity=Severity.LOW,
-    cwe=("CWE-330",),
-    location=Location("app/ids.py", 22, 22),
-    snippet=RANDOM_LINE,
-    fingerprint=code_fingerprint("bandit", "B311", "app/ids.py", RANDOM_LINE, 0),
-    sources=("bandit",),
-    state=FindingState.BASELINED,
-)
-DEBUG = Finding(
-    tool="semgrep",
-    rule_id="hardgate.python.debug-enabled",
-    title="hardgate.python.debug-enabled",
-    message="Debug mode enabled: line 1, col 2 shows 100% of tracebacks",
-    severity=Severity.LOW,
-    cwe=("CWE-489",),
-    location=Location("app/main.py", 40, 41),
-    snippet="app.run(\n    debug=True)",
-    fingerprint=code_fingerprint("semgrep", "hardgate.python.debug-enabled", "app/main.py", "app.run(", 0),
-    sources=("semgrep",),
-)
+    cwe=("CWE-330",), state=FindingState.BASELINED,
+)  # fmt: skip
+DEBUG = code_finding(
+    "semgrep", "hardgate.python.debug-enabled", Location("app/main.py", 40, 41), "app.run(\n    debug=True)",
+    Severity.LOW, message="Debug mode enabled: line 1, col 2 shows 100% of tracebacks", cwe=("CWE-489",),
+)  # fmt: skip
 
 SCANNERS_OK = (
     ScanResult("bandit", ScanStatus.OK, findings=(SQLI, BASELINED), tool_version="bandit 1.7.9", duration_s=1.42),

@@ -34,18 +34,11 @@ def sqli(make_finding: Callable[..., Finding]) -> Sqli:
     return make
 
 
-def vulnerable_dependency() -> Finding:
-    return Finding(
-        tool="pip-audit",
-        rule_id="PYSEC-2021-142",
-        title="pyyaml 5.3.1",
-        message="arbitrary code execution",
-        severity=Severity.CRITICAL,
-        package="pyyaml",
-        version="5.3.1",
-        aliases=("CVE-2020-14343", "GHSA-8q59-q68h-6hv4"),
-        fingerprint="v1:" + "b" * 64,
-    )
+@pytest.fixture
+def vulnerable_dependency(make_dependency: Callable[..., Finding]) -> Finding:
+    aliases = ("CVE-2020-14343", "GHSA-8q59-q68h-6hv4")
+    found = make_dependency("pyyaml", "5.3.1", "PYSEC-2021-142", aliases=aliases, fingerprint="v1:" + "b" * 64)
+    return found.replace(title="pyyaml 5.3.1", message="arbitrary code execution", severity=Severity.CRITICAL)
 
 
 def write(tmp_path: Path, body: str) -> Path:
@@ -160,9 +153,9 @@ def test_waiver_expiring_within_14_days_warns(tmp_path: Path, sqli: Sqli) -> Non
     assert outcome.warnings == ("waiver W-001 expires in 14 day(s), on 2026-06-15 (owner dba-team@example.com)",)
 
 
-def test_vuln_waiver_on_cve_alias_suppresses_pysec_finding(tmp_path: Path) -> None:
+def test_vuln_waiver_on_cve_alias_suppresses_pysec_finding(tmp_path: Path, vulnerable_dependency: Finding) -> None:
     waivers = load_waivers(write(tmp_path, "waivers:\n" + entry("{vuln: CVE-2020-14343}")))
-    outcome = apply_waivers([vulnerable_dependency()], waivers, "prod", TODAY)
+    outcome = apply_waivers([vulnerable_dependency], waivers, "prod", TODAY)
     assert outcome.findings[0].state is FindingState.WAIVED
     assert outcome.findings[0].rule_id == "PYSEC-2021-142"
 
