@@ -71,17 +71,17 @@ def make_dependency() -> Callable[..., Finding]:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """A copy of the shipped inventories and role defaults, for tests that mutate an inventory. The
+    """A copy of the shipped inventories, role defaults and engine profiles, for tests that mutate an inventory. The
     generated vault files (local's, and the lab's written by make lab-up) are left out."""
     root = tmp_path / "repo"
     shutil.copytree(REPO / "inventories", root / "inventories", ignore=shutil.ignore_patterns("*.retry"))
     (root / "inventories" / "local" / "secrets.vault.yml").unlink(missing_ok=True)
     for generated in (root / "inventories" / "lab").glob("*/secrets.vault.yml"):
         generated.unlink()
-    for defaults in sorted(REPO.glob("roles/*/defaults/main.yml")):
-        target = root / defaults.relative_to(REPO)
-        target.parent.mkdir(parents=True)
-        shutil.copy(defaults, target)
+    for kept in sorted([*REPO.glob("roles/*/defaults/main.yml"), *REPO.glob("roles/*/vars/profile.yml")]):
+        target = root / kept.relative_to(REPO)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(kept, target)
     return root
 
 

@@ -251,13 +251,15 @@ def test_cis_postgresql_control_off_outside_prod_is_no_finding(repo: Path) -> No
     assert only(findings(repo), "ENV015") == []
 
 
-def test_cis_postgresql_weaker_in_prod_than_staging_is_env015(repo: Path) -> None:
+def test_cis_postgresql_weaker_in_prod_than_staging_is_env013(repo: Path) -> None:
     staging = repo / "inventories" / "staging" / "group_vars" / "postgresql.yml"
     append(staging, "postgresql_hardening_log_statement: mod\n")
     prod = repo / "inventories" / "prod" / "group_vars" / "postgresql.yml"
     line = append(prod, "postgresql_hardening_log_statement: ddl\n")
-    hit = assert_at(findings(repo), "ENV015", "inventories/prod/group_vars/postgresql.yml", line)
-    assert "weaker than staging" in hit.message
+    found = findings(repo)
+    hit = assert_at(found, "ENV013", "inventories/prod/group_vars/postgresql.yml", line)
+    assert "CIS 3.1.25" in hit.message and "weaker than in staging" in hit.message
+    assert only(found, "ENV015") == []  # ddl is still prod's minimum
 
 
 def test_looser_gate_policy_in_prod_is_env014(repo: Path) -> None:

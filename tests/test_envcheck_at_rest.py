@@ -1,6 +1,6 @@
-"""envcheck ENV016: prod keeps MariaDB encryption at rest and encrypted backups on; a copy of the
-shipped inventories with either switched off in prod is caught at that line, and as weaker than
-staging; the shipped inventories pass."""
+"""envcheck ENV016: prod keeps MariaDB encryption at rest and encrypted backups on (the MariaDB
+engine profile); a copy of the shipped inventories with either switched off in prod is caught at
+that line, and as weaker than staging (ENV013); the shipped inventories pass."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ SWITCHES = ("mariadb_hardening_encryption", "mariadb_hardening_backup")
 # `repo` (tests/conftest.py): a copy of the shipped inventories and role defaults to mutate.
 
 
-def env016(root: Path, folder: str = "inventories") -> list[Finding]:
+def env016(root: Path, folder: str = "inventories", rule_id: str = "ENV016") -> list[Finding]:
     found = check_inventories(root / folder, EnvcheckOptions()).findings
-    return [f for f in found if f.rule_id == "ENV016"]
+    return [f for f in found if f.rule_id == rule_id]
 
 
 def switch_off(path: Path, name: str) -> int:
@@ -45,9 +45,11 @@ def test_prod_switching_off_is_caught_at_its_line_and_as_weaker_than_staging(rep
     hits = env016(repo)
     assert hits and all(h.location and (h.location.path, h.location.start_line) == (rel, line) for h in hits)
     assert all(h.severity is Severity.HIGH for h in hits)
-    messages = [h.message for h in hits]
-    assert any(f"prod sets {name} off" in m for m in messages)
-    assert any("weaker than staging" in m for m in messages)
+    assert any(f"prod sets {name} off, weaker than on" in h.message for h in hits)
+    # Weaker than staging is the order rule every profile setting shares (ENV013), at the same line.
+    weaker = env016(repo, rule_id="ENV013")
+    assert [(h.location.path, h.location.start_line) for h in weaker if h.location] == [(rel, line)]
+    assert "weaker than in staging" in weaker[0].message
 
 
 def test_staging_off_too_leaves_only_the_prod_finding(repo: Path) -> None:
@@ -56,6 +58,9 @@ def test_staging_off_too_leaves_only_the_prod_finding(repo: Path) -> None:
     switch_off(repo / "inventories/prod/group_vars/mariadb.yml", "mariadb_hardening_backup")
     messages = [h.message for h in env016(repo)]
     assert len(messages) == 1 and "prod sets mariadb_hardening_backup off" in messages[0]
+    # Staging is now weaker than dev (ENV013 there), but prod is not weaker than staging.
+    weaker = env016(repo, rule_id="ENV013")
+    assert [dict(h.extra)["environment"] for h in weaker] == ["staging"]
 
 
 def test_dev_off_is_not_an_env016_finding(repo: Path) -> None:

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gate.envcheck import (
-    at_rest_mariadb,
-    cis_postgresql,
+    contract,
     gatepolicy,
     hosts,
     identity,
@@ -16,8 +15,6 @@ from gate.envcheck import (
     networks,
     secretpaths,
     secretvalues,
-    strictness,
-    toggles,
     vaultids,
 )
 from gate.envcheck.context import Context
@@ -36,10 +33,7 @@ CHECKS: tuple[Callable[[Context], list[Finding]], ...] = (
     secretpaths.check,
     secretvalues.check,
     networks.check,
-    toggles.check,
-    strictness.check,
-    cis_postgresql.check,
-    at_rest_mariadb.check,
+    contract.check,
     monitoring.check,
     gatepolicy.check,
 )

@@ -9,11 +9,17 @@ from pathlib import Path
 from typing import Any
 
 from gate.envcheck.model import Host, Inventory, Origin, Setting
+from gate.envcheck.profiles import EngineProfile, load_profiles
 from gate.envcheck.render import UNRESOLVED, Resolver
+from gate.environments import ALIASES, ENVIRONMENTS
 
-#: Environments in order of increasing strictness; others (e.g. local) stand outside the chain.
-CHAIN = ("dev", "staging", "prod")
-RANK = {"local": 0, "dev": 1, "staging": 2, "prod": 3}
+#: Strictness of each environment: the chain dev < staging < prod, its aliases (local) below it.
+RANK = {**{alias: 0 for alias in ALIASES}, **{env: index for index, env in enumerate(ENVIRONMENTS, 1)}}
+
+
+def strictest(environments: set[str]) -> str:
+    """The environment that owns what several share: the strictest (an unknown name ranks lowest)."""
+    return max(environments, key=lambda env: (RANK.get(env, -1), env))
 
 
 @dataclass
@@ -23,6 +29,14 @@ class Context:
     vault_passwords: Mapping[str, bytes] = field(default_factory=dict)
     policy_file: Path | None = None
     _resolvers: dict[tuple[str, str], Resolver] = field(default_factory=dict)
+    _profiles: tuple[EngineProfile, ...] | None = None
+
+    @property
+    def profiles(self) -> tuple[EngineProfile, ...]:
+        """The engine profiles of the roles kept beside the inventories (read once)."""
+        if self._profiles is None:
+            self._profiles = load_profiles(self.root)
+        return self._profiles
 
     def by_name(self) -> dict[str, Inventory]:
         return {inventory.name: inventory for inventory in self.inventories}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from gate.envcheck.context import RANK, Context
+from gate.envcheck.context import Context, strictest
 from gate.envcheck.model import Origin
 from gate.envcheck.render import UNRESOLVED
 from gate.envcheck.rules import finding
@@ -35,7 +35,7 @@ def check(ctx: Context) -> list[Finding]:
         environments = {env for env, _, _ in places}
         if len(environments) < 2:
             continue
-        owner = max(environments, key=lambda env: (RANK.get(env, -1), env))
+        owner = strictest(environments)
         where = ", ".join(f"{env} ({name} at {origin})" for env, name, origin in places)
         for env, _name, origin in places:
             if env == owner:

@@ -1,7 +1,7 @@
 """Which secrets an environment needs, and which backend (with its secrets_* settings) serves them.
 
-Read from the inventory the way the playbooks do: the PostgreSQL superuser, TLS key passphrase
-and login roles, and the MariaDB accounts, each by its secret NAME.
+Read from the inventory the way the roles do: each engine profile's `secrets` list names the
+variables (and list keys) holding secret NAMES, with the switch that turns each on.
 """
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from gate.envcheck.context import Context
+from gate.envcheck.context import Context, as_bool, as_list
 from gate.envcheck.model import Inventory
-from gate.envcheck.render import UNRESOLVED
+from gate.envcheck.profiles import Reference
+from gate.envcheck.render import UNRESOLVED, Resolver
 
 BACKEND_SETTINGS = (
     "secrets_backend", "secrets_path_prefix", "secrets_vault_file", "secrets_vault_key", "secrets_pass_store_dir",
@@ -27,10 +28,15 @@ class SecretNeeds:
     names: tuple[str, ...]
 
 
-def _users(value: Any) -> list[str]:
-    if not isinstance(value, list):
+def _names(resolver: Resolver, reference: Reference) -> list[str]:
+    """The secret names one profile reference gives on a host (none while its switch is off)."""
+    if reference.when is not None and as_bool(resolver.get(reference.when, False)) is not True:
         return []
-    return [str(u["password_secret"]) for u in value if isinstance(u, dict) and u.get("password_secret")]
+    value = resolver.get(reference.variable, None)
+    if reference.field is not None:
+        items = value if isinstance(value, list) else []
+        value = [item.get(reference.field) for item in items if isinstance(item, dict)]
+    return [name for name in as_list(value) if isinstance(name, str) and name]
 
 
 def secret_needs(ctx: Context, inventory: Inventory) -> list[SecretNeeds]:
@@ -39,22 +45,10 @@ def secret_needs(ctx: Context, inventory: Inventory) -> list[SecretNeeds]:
     for host in inventory.hosts:
         resolver = ctx.resolver(inventory, host)
         names: set[str] = set()
-        if "postgresql" in host.groups:
-            for single in ("postgresql_hardening_superuser_secret", "postgresql_hardening_tls_key_passphrase_secret"):
-                value = resolver.get(single, "")
-                if isinstance(value, str) and value:
-                    names.add(value)
-            names.update(_users(resolver.get("postgresql_hardening_users", [])))
-            # pgBackRest's repository passphrase and the replica's replication password, when on.
-            for switch, single in (
-                ("postgresql_hardening_pgbackrest", "postgresql_hardening_pgbackrest_cipher_pass_secret"),
-                ("postgresql_hardening_replica", "postgresql_hardening_replication_password_secret"),
-            ):
-                value = resolver.get(single, "")
-                if resolver.get(switch, False) is True and isinstance(value, str) and value:
-                    names.add(value)
-        if "mariadb" in host.groups:
-            names.update(_users(resolver.get("mariadb_hardening_users", [])))
+        for profile in ctx.profiles:
+            if profile.group in host.groups:
+                for reference in profile.secrets:
+                    names.update(_names(resolver, reference))
         if not names:
             continue
         variables = {

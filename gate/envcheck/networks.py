@@ -1,8 +1,8 @@
 """ENV006: no network prod lets in overlaps a network of dev or staging (real CIDR overlap).
 
-Prod's allowances: application networks, pg_hba addresses, MariaDB account hosts, listen and bind
-addresses. The other environments' networks: the same, plus their hosts' addresses. Loopback is
-host-local and never counts.
+Prod's allowances: application networks and every variable an engine profile lists under `networks`
+(pg_hba addresses, MariaDB account hosts, listen and bind addresses). The other environments'
+networks: the same, plus their hosts' addresses. Loopback is host-local and never counts.
 """
 
 from __future__ import annotations
@@ -15,10 +15,13 @@ from gate.envcheck.context import Context, as_list
 from gate.envcheck.model import Inventory, Origin, Setting
 from gate.envcheck.render import UNRESOLVED
 from gate.envcheck.rules import finding
+from gate.environments import ENVIRONMENTS
 from gate.findings import Finding
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 EVERYWHERE = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
+#: The networks applications connect from, shared by every engine's role (inventories/*/group_vars/all.yml).
+APP_NETWORKS = "hardgate_app_networks"
 
 
 @dataclass(frozen=True)
@@ -65,25 +68,17 @@ def _collect(setting: Setting, values: list[Any], kind: str) -> list[Allowance]:
 def allowances(ctx: Context, inventory: Inventory, with_hosts: bool) -> list[Allowance]:
     """Every network this environment lets in or lives on (hosts' addresses only when `with_hosts`)."""
     found: list[Allowance] = []
-    simple = {
-        "hardgate_app_networks": "application network",
-        "mariadb_hardening_client_hosts": "MariaDB account host",
-        "mariadb_hardening_bind_address": "MariaDB bind address",
-        "postgresql_hardening_listen_addresses": "PostgreSQL listen address",
-    }
-    for name, kind in simple.items():
-        for value, setting, _host in ctx.values(inventory, name):
-            found.extend(_collect(setting, as_list(value), kind))
-    for value, setting, _host in ctx.values(inventory, "postgresql_hardening_hba_entries"):
-        for entry in value if isinstance(value, list) else []:
-            if isinstance(entry, dict) and isinstance(entry.get("address"), str):
-                found.extend(_collect_text(setting, entry["address"], "pg_hba address"))
-    for value, setting, _host in ctx.values(inventory, "mariadb_hardening_users"):
-        for account in value if isinstance(value, list) else []:
-            if isinstance(account, dict):
-                for host in as_list(account.get("hosts")):
-                    if isinstance(host, str):
-                        found.extend(_collect_text(setting, host, "MariaDB account host"))
+    for value, setting, _host in ctx.values(inventory, APP_NETWORKS):
+        found.extend(_collect(setting, as_list(value), "application network"))
+    for reference in (network for profile in ctx.profiles for network in profile.networks):
+        for value, setting, _host in ctx.values(inventory, reference.variable):
+            if reference.field is None:
+                found.extend(_collect(setting, as_list(value), reference.label))
+                continue
+            for item in value if isinstance(value, list) else []:
+                texts = as_list(item.get(reference.field)) if isinstance(item, dict) else []
+                for text in (t for t in texts if isinstance(t, str)):
+                    found.extend(_collect_text(setting, text, reference.label))
     if with_hosts:
         for value, setting, _host in ctx.values(inventory, "ansible_host"):
             if isinstance(value, str):
@@ -108,7 +103,7 @@ def check(ctx: Context) -> list[Finding]:
     prod = ctx.by_name().get("prod")
     if prod is None:
         return []
-    others = [inventory for inventory in ctx.inventories if inventory.name in ("dev", "staging")]
+    others = [inventory for inventory in ctx.inventories if inventory.name in ENVIRONMENTS and inventory.name != "prod"]
     other_networks = {inventory.name: allowances(ctx, inventory, with_hosts=True) for inventory in others}
     findings: list[Finding] = []
     for allowance in allowances(ctx, prod, with_hosts=False):

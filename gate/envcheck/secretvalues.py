@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from gate.envcheck.context import RANK, Context
+from gate.envcheck.context import Context, strictest
 from gate.envcheck.model import Inventory, Origin, VaultFile
 from gate.envcheck.rules import finding
 from gate.envcheck.vault import VaultDecryptError, decrypt
@@ -73,7 +73,7 @@ def check(ctx: Context) -> list[Finding]:
         environments = {env for env, _, _ in places}
         if len(environments) < 2:
             continue
-        owner = max(environments, key=lambda env: (RANK.get(env, -1), env))
+        owner = strictest(environments)
         names = ", ".join(f"{name!r} in {env}" for env, name, _ in places)
         for env, name, origin in places:
             if env == owner:
