@@ -1,4 +1,5 @@
-"""postgresql_hardening refuses to turn a CIS control off in prod, before touching a host.
+"""postgresql_hardening refuses to turn a CIS control off in prod (its engine profile, asserted by
+roles/db_contract), before touching a host.
 
 Each case runs the role's real assert.yml guardrails in a throwaway playbook against localhost;
 nothing is installed or changed. The same settings outside prod pass (the control is skippable there).
@@ -16,14 +17,14 @@ from conftest import run_on_localhost
 pytestmark = pytest.mark.infra
 
 CIS_OFF = [
-    ({"postgresql_hardening_data_checksums": False}, "data checksums"),
+    ({"postgresql_hardening_data_checksums": False}, "data page checksums"),
     ({"postgresql_hardening_log_truncate_on_rotation": False}, "log_truncate_on_rotation"),
-    ({"postgresql_hardening_log_error_verbosity": "default"}, "verbose errors"),
+    ({"postgresql_hardening_log_error_verbosity": "default"}, "log_error_verbosity"),
     ({"postgresql_hardening_log_statement": "none"}, "log_statement"),
     ({"postgresql_hardening_log_replication_commands": False}, "log_replication_commands"),
     ({"postgresql_hardening_set_user": False}, "set_user"),
-    ({"postgresql_hardening_revoke_public_schema": False}, "public schema revoke"),
-    ({"postgresql_hardening_connection_limits": False}, "connection limits"),
+    ({"postgresql_hardening_revoke_public_schema": False}, "public schema revoked"),
+    ({"postgresql_hardening_connection_limits": False}, "per-role connection limits"),
     ({"postgresql_hardening_hba_named_only": False}, "named-only pg_hba lines"),
     ({"postgresql_hardening_pgbackrest": False}, "pgBackRest"),
 ]
@@ -44,7 +45,7 @@ def test_prod_guardrails_pass_with_the_defaults(tmp_path: Path) -> None:
 def test_prod_refuses_turning_a_cis_control_off(tmp_path: Path, override: dict[str, Any], named: str) -> None:
     done = run_guardrails(tmp_path, override)
     assert done.returncode != 0
-    assert "prod refuses turning off" in done.stdout
+    assert "prod refuses (PostgreSQL): CIS" in done.stdout
     assert named in done.stdout
 
 
