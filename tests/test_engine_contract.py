@@ -8,6 +8,7 @@ covered as soon as its role ships one.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -25,6 +26,7 @@ from gate.envcheck.checker import EnvcheckOptions
 from gate.envcheck.context import Context
 from gate.envcheck.contract import normalise, violation
 from gate.envcheck.inventory import load_inventories
+from gate.envcheck.needs import secret_names
 from gate.envcheck.profiles import EngineProfile, ProfileSetting, load_profiles
 
 REPO = Path(__file__).resolve().parents[1]
@@ -265,3 +267,56 @@ class _NoSwitches:
 
     def get(self, name: str, default: Any = None) -> Any:
         return default
+
+
+# --- the secret names: envcheck's `hardgate secrets check` and the roles read the same list ---
+
+
+def role_secret_names(inventory: Path, profile: EngineProfile, work: Path) -> dict[str, list[str]]:
+    """host -> the names roles/db_contract's secret_names task computes from the profile, per host."""
+    playbook = work / f"names-{role_of(profile)}.yml"
+    playbook.write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "hosts": profile.group,
+                    "gather_facts": False,
+                    "roles": [{"role": role_of(profile), "tags": ["never"]}],  # its defaults, none of its tasks
+                    "tasks": [
+                        {"name": "Load the profile", "ansible.builtin.include_vars": str(REPO / profile.source)},
+                        {
+                            "name": "List the names",
+                            "ansible.builtin.include_role": {"name": "db_contract", "tasks_from": "secret_names"},
+                            "vars": {"db_contract_profile": "{{ " + f"{role_of(profile)}_profile" + " }}"},
+                        },
+                        {"name": "Show them", "ansible.builtin.debug": {"var": "db_contract_secret_names"}},
+                    ],
+                }
+            ]
+        )
+    )
+    env = {**os.environ, "ANSIBLE_ROLES_PATH": str(REPO / "roles"), "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"}
+    env.pop("ANSIBLE_CONFIG", None)
+    done = subprocess.run(
+        [str(BIN / "ansible-playbook"), "-i", str(inventory / "hosts.yml"), str(playbook), "--check",
+         "-e", "ansible_connection=local", "-e", '{"ansible_default_ipv4": {"address": "192.0.2.1"}}'],
+        capture_output=True, text=True, env=env, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    tasks = json.loads(done.stdout)["plays"][0]["tasks"]
+    shown = next(t for t in tasks if t["task"]["name"] == "Show them")
+    return {host: sorted(result["db_contract_secret_names"]) for host, result in shown["hosts"].items()}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+def test_envcheck_and_the_roles_name_the_same_secrets(environment: str, tmp_path: Path) -> None:
+    inventory = next(i for i in load_inventories(REPO / "inventories", REPO) if i.name == environment)
+    ctx = Context(root=REPO, inventories=[inventory])
+    for profile in PROFILES:
+        from_role = role_secret_names(REPO / "inventories" / environment, profile, tmp_path)
+        assert from_role and all(from_role.values()), from_role
+        for host in inventory.hosts_in(profile.group):
+            resolver = ctx.resolver(inventory, host)
+            names = sorted({n for reference in profile.secrets for n in secret_names(resolver, reference)})
+            assert names == from_role[host.name], host.name

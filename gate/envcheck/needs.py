@@ -28,7 +28,7 @@ class SecretNeeds:
     names: tuple[str, ...]
 
 
-def _names(resolver: Resolver, reference: Reference) -> list[str]:
+def secret_names(resolver: Resolver, reference: Reference) -> list[str]:
     """The secret names one profile reference gives on a host (none while its switch is off)."""
     if reference.when is not None and as_bool(resolver.get(reference.when, False)) is not True:
         return []
@@ -48,7 +48,7 @@ def secret_needs(ctx: Context, inventory: Inventory) -> list[SecretNeeds]:
         for profile in ctx.profiles:
             if profile.group in host.groups:
                 for reference in profile.secrets:
-                    names.update(_names(resolver, reference))
+                    names.update(secret_names(resolver, reference))
         if not names:
             continue
         variables = {
