@@ -61,10 +61,6 @@ LOCAL_VAULT_FILE := inventories/local/secrets.vault.yml
 # made with (a pgBackRest repository or MariaDB tablespaces cannot be read with new ones).
 LOCAL_VAULT_MACHINE_COPY := $(HARDGATE_VAULT_DIR)/local.secrets.vault.yml
 SAVE_LOCAL_SECRETS := install -m 0600 $(LOCAL_VAULT_FILE) $(LOCAL_VAULT_MACHINE_COPY)
-LOCAL_SECRETS := postgres_superuser orders_migrator orders_app orders_readonly postgresql_tls_key_passphrase \
-	postgres_replication pgbackrest_repo_passphrase \
-	mysql_orders_app mysql_orders_migrator mysql_orders_readonly \
-	mariadb_encryption_keys:mariadb-keyfile mariadb_encryption_filekey mariadb_backup_age_identity:age-identity
 INFRA_LOGS := tests/infra/logs
 CONVERGE_LOCAL := $(BIN)/ansible-playbook -i inventories/local playbooks/site.yml -e env=local \
 	--vault-id local@$(LOCAL_VAULT_PASS)
@@ -76,8 +72,10 @@ local-secrets: venv
 	@command -v age-keygen >/dev/null || { apt-get update -qq && apt-get install -y -qq age; }  # age-identity secrets
 	@if [ -f $(LOCAL_VAULT_MACHINE_COPY) ] && [ $(LOCAL_VAULT_MACHINE_COPY) -nt $(LOCAL_VAULT_FILE) ]; then \
 		install -m 0600 $(LOCAL_VAULT_MACHINE_COPY) $(LOCAL_VAULT_FILE) && echo "local secrets: this machine's ($(LOCAL_VAULT_MACHINE_COPY))"; fi
-	$(BIN)/python roles/secrets/scripts/init_env_secrets.py --env local --vault-file $(LOCAL_VAULT_FILE) \
-		--password-file $(LOCAL_VAULT_PASS) $(LOCAL_SECRETS)
+	@# The names (and key kinds) come from the engine profiles: hardgate secrets names (docs/secrets.md).
+	names="$$($(HARDGATE) secrets names --env local)" && \
+		$(BIN)/python roles/secrets/scripts/init_env_secrets.py --env local --vault-file $(LOCAL_VAULT_FILE) \
+		--password-file $(LOCAL_VAULT_PASS) $$names
 	@$(SAVE_LOCAL_SECRETS)
 
 ## harden-local: converge this machine with playbooks/site.yml and inventories/local.

@@ -309,10 +309,13 @@ def role_secret_names(inventory: Path, profile: EngineProfile, work: Path) -> di
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("environment", ["dev", "staging", "prod"])
+@pytest.mark.parametrize("environment", ["local", "dev", "staging", "prod"])
 def test_envcheck_and_the_roles_name_the_same_secrets(environment: str, tmp_path: Path) -> None:
+    """Per host, the names envcheck reads from the profile are the role's; `hardgate secrets names`
+    (what `make local-secrets` generates) lists their union."""
     inventory = next(i for i in load_inventories(REPO / "inventories", REPO) if i.name == environment)
     ctx = Context(root=REPO, inventories=[inventory])
+    every: set[str] = set()
     for profile in PROFILES:
         from_role = role_secret_names(REPO / "inventories" / environment, profile, tmp_path)
         assert from_role and all(from_role.values()), from_role
@@ -320,3 +323,10 @@ def test_envcheck_and_the_roles_name_the_same_secrets(environment: str, tmp_path
             resolver = ctx.resolver(inventory, host)
             names = sorted({n for reference in profile.secrets for n in secret_names(resolver, reference)})
             assert names == from_role[host.name], host.name
+            every.update(names)
+    listed = subprocess.run(
+        [str(BIN / "hardgate"), "secrets", "names", "--env", environment, "--inventories", str(REPO / "inventories")],
+        capture_output=True, text=True, check=True, timeout=120,
+    ).stdout.split()  # fmt: skip
+    assert {line.split(":")[0] for line in listed} == every
+    assert "mariadb_encryption_keys:mariadb-keyfile" in listed and "postgres_superuser" in listed

@@ -10,7 +10,8 @@ import click
 from gate.envcheck.checker import VAULT_PASSWORDS_ENV, parse_password_files
 from gate.envcheck.context import Context
 from gate.envcheck.inventory import load_inventories
-from gate.envcheck.needs import secret_needs
+from gate.envcheck.model import Inventory
+from gate.envcheck.needs import inventory_secrets, secret_needs
 from gate.envcheck.secretsources import SecretState, SourceSettings, source_for
 from gate.errors import UsageError
 
@@ -18,6 +19,29 @@ from gate.errors import UsageError
 @click.group()
 def secrets() -> None:
     """Check the secrets each environment needs (names only; values are never shown)."""
+
+
+def _load(environment: str, directory: Path) -> tuple[Context, Inventory]:
+    if not directory.is_dir():
+        raise UsageError(f"not a directory: {directory}")
+    inventories = {inventory.name: inventory for inventory in load_inventories(directory)}
+    if environment not in inventories:
+        raise UsageError(f"unknown environment {environment!r}; inventories: {', '.join(sorted(inventories))}")
+    return Context(root=directory.resolve().parent, inventories=list(inventories.values())), inventories[environment]
+
+
+@secrets.command("names")
+@click.option("--env", "environment", required=True, help="Environment (an inventories/<env> folder).")
+@click.option("--inventories", "inventories_dir", default="inventories", show_default=True, help="Inventories folder.")
+def names(environment: str, inventories_dir: str) -> int:
+    """Print the NAME (or NAME:KIND for keys) of every secret ENV's engine roles read, one per line.
+
+    Read from the engine profiles (roles/*/vars/profile.yml); `make local-secrets` generates these.
+    """
+    ctx, inventory = _load(environment, Path(inventories_dir))
+    for name, kind in sorted(inventory_secrets(ctx, inventory).items()):
+        click.echo(name if kind == "password" else f"{name}:{kind}")
+    return 0
 
 
 @secrets.command("check")
@@ -36,15 +60,9 @@ def check(environment: str, inventories_dir: str, password_specs: tuple[str, ...
     Exit codes: 0 every secret present, 1 some missing, empty or unreadable, 2 configuration error.
     """
     directory = Path(inventories_dir)
-    if not directory.is_dir():
-        raise UsageError(f"not a directory: {inventories_dir}")
-    inventories = {inventory.name: inventory for inventory in load_inventories(directory)}
-    if environment not in inventories:
-        raise UsageError(f"unknown environment {environment!r}; inventories: {', '.join(sorted(inventories))}")
-    inventory = inventories[environment]
+    ctx, inventory = _load(environment, directory)
     specs = list(password_specs) or [s for s in os.environ.get(VAULT_PASSWORDS_ENV, "").split(",") if s.strip()]
     passwords = parse_password_files(specs, "--vault-password-file" if password_specs else VAULT_PASSWORDS_ENV)
-    ctx = Context(root=directory.resolve().parent, inventories=list(inventories.values()))
     problems = 0
     for needs in secret_needs(ctx, inventory):
         settings = SourceSettings(

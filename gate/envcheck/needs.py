@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gate.envcheck.context import Context, as_bool, as_list
-from gate.envcheck.model import Inventory
+from gate.envcheck.model import Host, Inventory
 from gate.envcheck.profiles import Reference
 from gate.envcheck.render import UNRESOLVED, Resolver
 
@@ -39,16 +39,29 @@ def secret_names(resolver: Resolver, reference: Reference) -> list[str]:
     return [name for name in as_list(value) if isinstance(name, str) and name]
 
 
+def host_secrets(ctx: Context, inventory: Inventory, host: Host) -> dict[str, str]:
+    """Every secret the host's engine roles read: name -> kind (what a new value is)."""
+    resolver = ctx.resolver(inventory, host)
+    return {
+        name: reference.kind
+        for profile in ctx.profiles
+        if profile.group in host.groups
+        for reference in profile.secrets
+        for name in secret_names(resolver, reference)
+    }
+
+
+def inventory_secrets(ctx: Context, inventory: Inventory) -> dict[str, str]:
+    """Every secret any host of the inventory reads: name -> kind."""
+    return {name: kind for host in inventory.hosts for name, kind in host_secrets(ctx, inventory, host).items()}
+
+
 def secret_needs(ctx: Context, inventory: Inventory) -> list[SecretNeeds]:
     """One entry per distinct backend configuration among the inventory's hosts."""
     grouped: dict[str, SecretNeeds] = {}
     for host in inventory.hosts:
         resolver = ctx.resolver(inventory, host)
-        names: set[str] = set()
-        for profile in ctx.profiles:
-            if profile.group in host.groups:
-                for reference in profile.secrets:
-                    names.update(secret_names(resolver, reference))
+        names = set(host_secrets(ctx, inventory, host))
         if not names:
             continue
         variables = {

@@ -65,6 +65,7 @@ class Reference:
     field: str | None = None
     label: str = ""  # networks: what the value is, for messages
     when: str | None = None  # secrets: only while this boolean variable is true
+    kind: str = "password"  # secrets: what a new value is (roles/secrets/scripts/init_env_secrets.py kinds)
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,10 @@ def read_profile(path: Path, rel: str) -> EngineProfile:
         source=rel,
         settings=tuple(_setting(item) for item in body["settings"]),
         networks=tuple(Reference(n["variable"], n.get("field"), label=n["kind"]) for n in body.get("networks", ())),
-        secrets=tuple(Reference(s["variable"], s.get("field"), when=s.get("when")) for s in body.get("secrets", ())),
+        secrets=tuple(
+            Reference(s["variable"], s.get("field"), when=s.get("when"), kind=s.get("kind", "password"))
+            for s in body.get("secrets", ())
+        ),
     )
 
 
