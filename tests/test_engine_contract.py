@@ -27,7 +27,8 @@ from gate.envcheck.context import Context
 from gate.envcheck.contract import normalise, violation
 from gate.envcheck.inventory import load_inventories
 from gate.envcheck.needs import secret_names
-from gate.envcheck.profiles import EngineProfile, ProfileSetting, load_profiles
+from gate.envcheck.profiles import EngineProfile, ProfileSetting, load_profiles, read_profile
+from gate.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -330,3 +331,27 @@ def test_envcheck_and_the_roles_name_the_same_secrets(environment: str, tmp_path
     ).stdout.split()  # fmt: skip
     assert {line.split(":")[0] for line in listed} == every
     assert "mariadb_encryption_keys:mariadb-keyfile" in listed and "postgres_superuser" in listed
+
+
+def test_the_walk_through_profile_in_the_docs_is_a_valid_profile(tmp_path: Path) -> None:
+    """docs/adding-an-engine.md's example profile passes the same schema the gate applies."""
+    text = (REPO / "docs" / "adding-an-engine.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.DOTALL) if "_profile:" in b)
+    path = tmp_path / "profile.yml"
+    path.write_text(block, encoding="utf-8")
+    profile = read_profile(path, "docs/adding-an-engine.md")
+    assert profile.engine == "MongoDB" and {s.kind for s in profile.settings} == {"rank", "set", "forbid"}
+    path.write_text(block.replace("rule: ENV008", "rule: TLS"), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"settings\.0\.rule"):
+        read_profile(path, "broken")
+
+
+def test_a_malformed_profile_is_one_line_and_exit_2(repo: Path) -> None:
+    profile = repo / "roles" / "mariadb_hardening" / "vars" / "profile.yml"
+    profile.write_text(profile.read_text().replace("order: [NONE, SSL, X509]", "order: NONE"), encoding="utf-8")
+    done = subprocess.run(
+        [str(BIN / "hardgate"), "envcheck", str(repo / "inventories")], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "roles/mariadb_hardening/vars/profile.yml: settings.2.order" in done.stderr
