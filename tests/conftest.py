@@ -69,6 +69,22 @@ def make_dependency() -> Callable[..., Finding]:
     return make
 
 
+@pytest.fixture(scope="session")
+def commit_all() -> Callable[[Path], str]:
+    """commit_all(folder): `folder` made a git repository with everything in it in one commit; that commit's sha."""
+
+    def commit(folder: Path) -> str:
+        for args in (
+            ["init", "-q"],
+            ["add", "-A"],
+            ["-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "c"],
+        ):
+            subprocess.run(["git", *args], cwd=folder, check=True, capture_output=True)
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True).stdout.strip()
+
+    return commit
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A copy of the shipped inventories, role defaults and engine profiles, for tests that mutate an inventory. The

@@ -68,12 +68,16 @@ def test_second_import_of_the_same_source_leaves_the_store_byte_for_byte(example
     assert example_store.read_bytes() == before
 
 
+def edited_copy(record_file: Path, folder: Path, **changes: str) -> Path:
+    """`folder`, a new source holding record_file's record with `changes` made to it."""
+    folder.mkdir()
+    record = {**json.loads(record_file.read_text()), **changes}
+    (folder / record_file.name).write_text(json.dumps(record))
+    return folder
+
+
 def test_changed_record_is_updated_in_place(tmp_path: Path, example_store: Path) -> None:
-    source = tmp_path / "changed"
-    source.mkdir()
-    record = json.loads((EXAMPLE_SET / "PYSEC-2019-217.json").read_text())
-    record["modified"] = "2030-01-01T00:00:00Z"
-    (source / "PYSEC-2019-217.json").write_text(json.dumps(record))
+    source = edited_copy(EXAMPLE_SET / "PYSEC-2019-217.json", tmp_path / "changed", modified="2030-01-01T00:00:00Z")
     summary = import_records(source, example_store)
     assert (summary.added, summary.updated) == (0, 1)
     with AdvisoryStore(example_store) as store:
@@ -91,11 +95,7 @@ def test_withdrawn_record_is_skipped_and_counted(tmp_path: Path) -> None:
 def test_record_withdrawn_after_an_earlier_import_is_removed_from_the_store(tmp_path: Path) -> None:
     store_path = tmp_path / "s.db"
     import_records(fixture_source(tmp_path, "ranges.json"), store_path)
-    later = tmp_path / "later"
-    later.mkdir()
-    record = json.loads((FIXTURES / "ranges.json").read_text())
-    record["withdrawn"] = "2024-06-01T00:00:00Z"
-    (later / "ranges.json").write_text(json.dumps(record))
+    later = edited_copy(FIXTURES / "ranges.json", tmp_path / "later", withdrawn="2024-06-01T00:00:00Z")
     summary = import_records(later, store_path)
     assert (summary.withdrawn, summary.removed) == (1, 1)
     with AdvisoryStore(store_path) as store:
@@ -159,9 +159,7 @@ def test_truncated_zip_is_an_error_and_the_store_is_untouched(tmp_path: Path, ex
     assert not list(example_store.parent.glob(".import-*"))
 
 
-def test_zip_with_a_corrupted_entry_is_an_error_and_the_store_is_untouched(
-    tmp_path: Path, example_store: Path
-) -> None:
+def test_zip_with_a_corrupted_entry_is_an_error_and_the_store_is_untouched(tmp_path: Path, example_store: Path) -> None:
     archive = tmp_path / "all.zip"
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as bundle:
         bundle.write(FIXTURES / "ranges.json", "ranges.json")

@@ -12,6 +12,7 @@ import hashlib
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,16 +34,6 @@ def hardgate(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(HARDGATE), *args], capture_output=True, text=True, check=False)
 
 
-def git_repo(path: Path) -> str:
-    for args in (
-        ["init", "-q"],
-        ["add", "-A"],
-        ["-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "c"],
-    ):
-        subprocess.run(["git", *args], cwd=path, check=True, capture_output=True)
-    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=path, capture_output=True, text=True).stdout.strip()
-
-
 @pytest.fixture
 def keys(tmp_path: Path) -> tuple[Path, Path]:
     private, public = tmp_path / "gate.key", tmp_path / "gate.pub"
@@ -51,11 +42,11 @@ def keys(tmp_path: Path) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-def clean_app(tmp_path: Path) -> tuple[Path, str]:
+def clean_app(tmp_path: Path, commit_all: Callable[[Path], str]) -> tuple[Path, str]:
     app = tmp_path / "app"
     app.mkdir()
     (app / "health.py").write_text("def ok() -> bool:\n    return True\n")
-    return app, git_repo(app)
+    return app, commit_all(app)
 
 
 def independent_key(public_pem: Path) -> SSlibKey:
@@ -184,7 +175,9 @@ def test_a_tampered_or_foreign_attestation_is_refused_by_both_verifiers(
 
 
 @pytest.mark.slow
-def test_a_blocked_scan_attests_failed_and_verify_decision_refuses_it(tmp_path: Path, keys: tuple[Path, Path]) -> None:
+def test_a_blocked_scan_attests_failed_and_verify_decision_refuses_it(
+    tmp_path: Path, keys: tuple[Path, Path], commit_all: Callable[[Path], str]
+) -> None:
     app = tmp_path / "blocked-app"
     app.mkdir()
     # Flask's debugger switched on: an exact finding, which blocks in prod under the default policy.
@@ -192,7 +185,7 @@ def test_a_blocked_scan_attests_failed_and_verify_decision_refuses_it(tmp_path: 
         'from flask import Flask\n\napp = Flask(__name__)\nDATABASE_URL = "postgresql://app:Kx8vTq2LmZ@db/orders"\n\n'
         'if __name__ == "__main__":\n    app.run(debug=True)\n'
     )
-    sha = git_repo(app)
+    sha = commit_all(app)
     out = tmp_path / "out"
     done = attest(app, out, keys[0], "prod")
     assert done.returncode == 1, done.stderr

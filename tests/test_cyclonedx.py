@@ -20,15 +20,7 @@ from gate.reporters import get_reporter
 
 REPO = Path(__file__).resolve().parents[1]
 HARDGATE = Path(sys.executable).parent / "hardgate"
-WAIVERS = """\
-waivers:
-  - id: W-101
-    match: {vuln: CVE-2018-18074}
-    environments: [prod]
-    owner: app-team@example.com
-    justification: "Redirects are never followed to plain HTTP; upgrade tracked in SEC-311."
-    expires: 2099-01-31
-"""
+WAIVERS = REPO / "tests" / "fixtures" / "waivers" / "vulnerable-app-cve-2018-18074.yml"
 
 
 def render(report: Report) -> str:
@@ -56,12 +48,11 @@ def scanned_bom(tmp_path_factory: pytest.TempPathFactory, example_advisories: Pa
     shutil.copytree(REPO / "examples" / "vulnerable-app", app)
     env = {"PATH": f"{HARDGATE.parent}:/usr/bin:/bin", "HARDGATE_CACHE_DIR": str(work / "cache"), "HOME": str(work)}
     store = example_advisories
-    (work / "waivers.yml").write_text(WAIVERS, encoding="utf-8")
     out = work / "bom.json"
     result = subprocess.run(
         [
             *(str(HARDGATE), "scan", str(app), "--env", "prod", "--advisories", str(store), "--no-cache", "-q"),
-            *("--waivers", str(work / "waivers.yml"), "--format", "cyclonedx", "--output", str(out)),
+            *("--waivers", str(WAIVERS), "--format", "cyclonedx", "--output", str(out)),
         ],
         capture_output=True,
         text=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -75,7 +76,7 @@ def key() -> Ed25519PrivateKey:
 def verify(signed: dict[str, object], key: Ed25519PrivateKey, **overrides: object) -> None:
     arguments: dict[str, object] = {"environment": "prod", "commit": COMMIT, "max_age": DAY, "now": NOW}
     arguments.update(overrides)
-    verify_record(signed, key.public_key(), **arguments)  # type: ignore[arg-type]
+    verify_record(signed, key.public_key(), **arguments)
 
 
 def test_record_carries_verdict_digests_git_and_scanners() -> None:
@@ -221,19 +222,13 @@ def test_bad_duration_is_a_usage_error() -> None:
         parse_duration("soon")
 
 
-def test_decision_for_scan_records_the_repo_commit_and_signs(tmp_path: Path, key: Ed25519PrivateKey) -> None:
-    import subprocess
-
+def test_decision_for_scan_records_the_repo_commit_and_signs(
+    tmp_path: Path, key: Ed25519PrivateKey, commit_all: Callable[[Path], str]
+) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "app.py").write_text("x = 1\n")
-    for args in (
-        ["init", "-q"],
-        ["add", "-A"],
-        ["-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "c"],
-    ):
-        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
-    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    sha = commit_all(repo)
     state = git_state(repo)
     signed = decision_for_scan(
         report(),
@@ -387,21 +382,13 @@ def test_sign_key_without_record_path_exits_2(tmp_path: Path, keys: tuple[Path, 
 
 
 def test_signed_record_from_a_clean_scan_verifies_for_its_commit(
-    tmp_path: Path, keys: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, keys: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, commit_all: Callable[[Path], str]
 ) -> None:
-    import subprocess
-
     app = tmp_path / "app"
     app.mkdir()
     (app / "health.py").write_text("def ok() -> bool:\n    return True\n")
     (app / ".gitignore").write_text("decision.json\n")
-    for args in (
-        ["init", "-q"],
-        ["add", "-A"],
-        ["-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-qm", "c"],
-    ):
-        subprocess.run(["git", *args], cwd=app, check=True, capture_output=True)
-    sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=app, capture_output=True, text=True).stdout.strip()
+    sha = commit_all(app)
     monkeypatch.setenv("HARDGATE_SIGNING_KEY", keys[0].read_text())
     record = app / "decision.json"
     done = hardgate("scan", str(app), "--env", "prod", "--no-cache", "--record", str(record))

@@ -36,18 +36,22 @@ def keys(tmp_path: Path) -> tuple[Path, Path]:
     return private, public
 
 
-def passing_record(private: Path, commit: str, path: Path) -> Path:
-    record = {
+def passing_decision(commit: str) -> dict[str, object]:
+    """A prod pass made now from a clean tree at `commit`, by a full scan."""
+    return {
         "type": "hardgate-decision",
         "version": 1,
         "environment": "prod",
         "verdict": "pass",
-        "exit_code": 0,
         "reasons": [],
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "git": {"commit": commit, "tree_state": "clean"},
         "scope": {"full": True, "changed_since": None},
     }
+
+
+def passing_record(private: Path, commit: str, path: Path) -> Path:
+    record = {**passing_decision(commit), "exit_code": 0}
     key = load_private_key(private, environ={})
     assert key is not None
     write_record(sign_record(record, key), path)
@@ -56,17 +60,7 @@ def passing_record(private: Path, commit: str, path: Path) -> Path:
 
 def passing_attestation(private: Path, commit: str, path: Path) -> Path:
     """An attestation as `scan --attestation` writes it, for a passing prod decision about `commit`."""
-    record = {
-        "type": "hardgate-decision",
-        "version": 1,
-        "environment": "prod",
-        "verdict": "pass",
-        "reasons": [],
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "git": {"commit": commit, "tree_state": "clean"},
-        "scope": {"full": True, "changed_since": None},
-        "digests": {"target": "sha256:" + "ab" * 32},
-    }
+    record = {**passing_decision(commit), "digests": {"target": "sha256:" + "ab" * 32}}
     statement = {
         "_type": STATEMENT_TYPE,
         "subject": [{"name": "hardgate", "digest": {"sha256": "ab" * 32, "gitCommit": commit}}],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -43,43 +44,54 @@ def test_unknown_environment_is_a_usage_error() -> None:
         load_policy().for_environment("qa")
 
 
-def test_schema_error_names_file_key_and_expectation(tmp_path: Path) -> None:
-    path = write(tmp_path, "version: 1\nenvironments:\n  prod:\n    block_on: severe\n")
+PROD = "version: 1\nenvironments:\n  prod:\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            PROD + "    block_on: severe\n",
+            [r"environments\.prod\.block_on", "'severe' is not one of"],
+            id="schema error names file, key and expectation",
+        ),
+        pytest.param("version: 1\nenvironments: [unclosed\n", [r"not valid YAML at line \d"], id="malformed YAML"),
+        pytest.param(
+            PROD + "    block_on: critical\n",
+            [r"environments\.prod\.block_on: looser than staging"],
+            id="prod looser than staging",
+        ),
+        pytest.param(
+            PROD + "    fail_on_scanner_error: false\n",
+            ["prod always fails closed"],
+            id="prod cannot turn off fail-closed",
+        ),
+        pytest.param(
+            PROD + "    exclude_paths: ['app/**']\n",
+            ["exclude_paths: looser than staging"],
+            id="prod may not exclude more paths than staging",
+        ),
+        pytest.param(
+            PROD + "    advisory_evidence: [shape, exact]\n",
+            [r"environments\.prod\.advisory_evidence: looser than staging"],
+            id="prod may not report more evidence as advisory than staging",
+        ),
+    ],
+)
+def test_a_policy_that_breaks_a_rule_is_a_config_error_naming_the_file(
+    tmp_path: Path, text: str, expected: list[str]
+) -> None:
+    path = write(tmp_path, text)
     with pytest.raises(ConfigError) as caught:
         load_policy(path)
     message = str(caught.value)
-    assert str(path) in message
-    assert "environments.prod.block_on" in message
-    assert "'severe' is not one of" in message
-
-
-def test_malformed_yaml_is_a_config_error_with_line(tmp_path: Path) -> None:
-    path = write(tmp_path, "version: 1\nenvironments: [unclosed\n")
-    with pytest.raises(ConfigError, match=r"not valid YAML at line \d"):
-        load_policy(path)
+    assert message.startswith(f"{path}: ")
+    assert all(re.search(pattern, message) for pattern in expected), message
 
 
 def test_missing_policy_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="policy file not found"):
         load_policy(tmp_path / "absent.yml")
-
-
-def test_prod_looser_than_staging_is_rejected(tmp_path: Path) -> None:
-    path = write(tmp_path, "version: 1\nenvironments:\n  prod:\n    block_on: critical\n")
-    with pytest.raises(ConfigError, match=r"environments\.prod\.block_on: looser than staging"):
-        load_policy(path)
-
-
-def test_prod_cannot_turn_off_fail_closed(tmp_path: Path) -> None:
-    path = write(tmp_path, "version: 1\nenvironments:\n  prod:\n    fail_on_scanner_error: false\n")
-    with pytest.raises(ConfigError, match="prod always fails closed"):
-        load_policy(path)
-
-
-def test_prod_may_not_exclude_more_paths_than_staging(tmp_path: Path) -> None:
-    path = write(tmp_path, "version: 1\nenvironments:\n  prod:\n    exclude_paths: ['app/**']\n")
-    with pytest.raises(ConfigError, match="exclude_paths: looser than staging"):
-        load_policy(path)
 
 
 def test_dev_may_warn_on_scanner_errors(tmp_path: Path) -> None:

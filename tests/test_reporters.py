@@ -182,18 +182,45 @@ def test_text_shows_location_rule_sources_and_state() -> None:
     assert "jinja2 2.11.2; fixed in 2.11.3; aliases CVE-2020-28493, GHSA-g3rq-g295-4j3m" in output
 
 
-def test_text_lists_every_scanner_with_status_version_duration_and_cache() -> None:
-    output = render("text", ERRORED)
-    assert "bandit ok (bandit 1.7.9, 1.42s)" in output
-    assert "semgrep ok (1.90.0, 7.90s, cached)" in output
-    assert "pip-audit failed (pip-audit 2.7.3, 0.52s): could not query" in output
-
-
-def test_text_reports_warnings_and_resolved_baseline_count() -> None:
-    output = render("text", BLOCKED)
-    assert "waiver W-3 expired on 2024-05-01" in output
-    assert "waiver W-9 matched no finding" in output
-    assert "baseline: 1 finding resolved since the baseline" in output
+@pytest.mark.parametrize(
+    ("fmt", "report", "expected"),
+    [
+        pytest.param(
+            "text",
+            ERRORED,
+            (
+                "bandit ok (bandit 1.7.9, 1.42s)",
+                "semgrep ok (1.90.0, 7.90s, cached)",
+                "pip-audit failed (pip-audit 2.7.3, 0.52s): could not query",
+            ),
+            id="text lists every scanner with status, version, duration and cache",
+        ),
+        pytest.param(
+            "text",
+            BLOCKED,
+            (
+                "waiver W-3 expired on 2024-05-01",
+                "waiver W-9 matched no finding",
+                "baseline: 1 finding resolved since the baseline",
+            ),
+            id="text reports warnings and the resolved baseline count",
+        ),
+        pytest.param(
+            "markdown",
+            ERRORED,
+            (
+                "| critical | 1 | 1 | 0 | 0 |",
+                "| high | 1 | 1 | 1 | 0 |",
+                "| pip-audit | **failed** | pip-audit 2.7.3 | 0.5s | could not query",
+            ),
+            id="markdown has severity and scanner tables",
+        ),
+    ],
+)
+def test_report_shows_each_expected_line(fmt: str, report: Report, expected: tuple[str, ...]) -> None:
+    output = render(fmt, report)
+    for line in expected:
+        assert line in output
 
 
 @pytest.mark.parametrize(
@@ -403,13 +430,6 @@ def test_markdown_leads_with_the_verdict_headline() -> None:
     first = render("markdown", BLOCKED).splitlines()[0]
     assert first == "## ❌ Hardgate: BLOCK (prod) — 3 blocking findings"
     assert render("markdown", PASSED).splitlines()[0] == "## ✅ Hardgate: PASS (dev)"
-
-
-def test_markdown_has_severity_and_scanner_tables() -> None:
-    output = render("markdown", ERRORED)
-    assert "| critical | 1 | 1 | 0 | 0 |" in output
-    assert "| high | 1 | 1 | 1 | 0 |" in output
-    assert "| pip-audit | **failed** | pip-audit 2.7.3 | 0.5s | could not query" in output
 
 
 def test_markdown_lists_blocking_findings_first_with_file_and_line() -> None:

@@ -178,15 +178,7 @@ def test_html_without_findings_still_has_banner_and_counts() -> None:
 # --- in a real browser ----------------------------------------------------------------------------------
 
 
-WAIVERS = """\
-waivers:
-  - id: W-101
-    match: {vuln: PYSEC-2018-28}
-    environments: [prod]
-    owner: app-team@example.com
-    justification: "The vulnerable code path is never reached; upgrade tracked in SEC-311."
-    expires: 2099-01-31
-"""
+WAIVERS = REPO / "tests" / "fixtures" / "waivers" / "vulnerable-app-pysec-2018-28.yml"
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +187,6 @@ def real_report(tmp_path_factory: pytest.TempPathFactory, example_advisories: Pa
     work = tmp_path_factory.mktemp("html-report")
     store = example_advisories
     env = {"PATH": f"{HARDGATE.parent}:/usr/bin:/bin", "HARDGATE_CACHE_DIR": str(work / "cache"), "HOME": str(work)}
-    (work / "waivers.yml").write_text(WAIVERS, encoding="utf-8")
     output = work / "report.html"
     result = subprocess.run(
         [
@@ -207,7 +198,7 @@ def real_report(tmp_path_factory: pytest.TempPathFactory, example_advisories: Pa
             "--advisories",
             str(store),
             "--waivers",
-            str(work / "waivers.yml"),
+            str(WAIVERS),
             "--no-cache",
             "--format",
             "html",

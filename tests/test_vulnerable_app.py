@@ -17,11 +17,6 @@ from gate.report import Report, Verdict
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "examples" / "vulnerable-app"
 HARDGATE = Path(sys.executable).parent / "hardgate"
-_ROW = re.compile(
-    r"^\| (?P<flaw>[^|]+) \| `(?P<where>[^`]+)` \| (?P<evidence>[^|]+) \| (?P<semgrep>[^|]+) "
-    r"\| (?P<bandit>[^|]+) \| (?P<prod>blocks|advisory) \|$"
-)
-_LINE = re.compile(r"`[\w./-]+:(\d+)`")
 
 
 @dataclass(frozen=True)
@@ -33,6 +28,14 @@ class Flaw:
     flow: tuple[int, int] | None  # (source line, sink line) for a flow
     rules: frozenset[str]
     blocks: bool
+
+
+# A row of the README's flaw table, and a `path:line` in its evidence column.
+_ROW = re.compile(
+    r"^\| (?P<flaw>[^|]+) \| `(?P<where>[^`]+)` \| (?P<evidence>[^|]+) \| (?P<semgrep>[^|]+) "
+    r"\| (?P<bandit>[^|]+) \| (?P<prod>blocks|advisory) \|$"
+)
+_LINE = re.compile(r"`[\w./-]+:(\d+)`")
 
 
 def flaw_table() -> list[Flaw]:

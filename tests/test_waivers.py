@@ -52,7 +52,7 @@ def entry(match: str, environments: str = "[staging, prod]", expires: str | None
         "  - id: " + extra.pop("id", "W-001"),
         f"    match: {match}",
         f"    environments: {environments}",
-        "    owner: dba-team@example.com",
+        "    owner: " + extra.pop("owner", "dba-team@example.com"),
         f"    justification: {extra.pop('justification', JUSTIFICATION)}",
     ]
     if expires is not None:
@@ -348,12 +348,7 @@ def test_scan_expired_waiver_no_longer_suppresses(sqli_app: Path, tmp_path: Path
 
 
 def test_unquoted_impossible_expiry_date_is_one_config_error(tmp_path: Path) -> None:
-    path = tmp_path / "waivers.yml"
-    path.write_text(
-        "waivers:\n  - id: W-1\n    match: {rule: B608}\n    environments: [prod]\n    owner: team-db\n"
-        f"    justification: {JUSTIFICATION}\n    expires: 2026-02-30\n",
-        encoding="utf-8",
-    )
+    path = write(tmp_path, "waivers:\n" + entry("{rule: B608}", "[prod]", "2026-02-30", id="W-1", owner="team-db"))
     with pytest.raises(ConfigError, match=r"waivers\[0\] \(id W-1\): expires: expected a date .*'2026-02-30'"):
         load_waivers(path)
     from gate.cli import main
@@ -364,12 +359,8 @@ def test_unquoted_impossible_expiry_date_is_one_config_error(tmp_path: Path) -> 
 
 
 def test_unquoted_valid_expiry_date_still_loads(tmp_path: Path) -> None:
-    path = tmp_path / "waivers.yml"
-    path.write_text(
-        "waivers:\n  - id: W-1\n    match: {rule: B608}\n    environments: [local, prod]\n    owner: team-db\n"
-        f"    justification: {JUSTIFICATION}\n    expires: 2026-12-31\n",
-        encoding="utf-8",
-    )
+    unquoted = entry("{rule: B608}", "[local, prod]", "2026-12-31", id="W-1", owner="team-db")
+    path = write(tmp_path, "waivers:\n" + unquoted)
     (waiver,) = load_waivers(path).waivers
     assert waiver.expires == dt.date(2026, 12, 31)
     assert waiver.environments == frozenset({"dev", "prod"})
