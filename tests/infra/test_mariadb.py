@@ -49,6 +49,14 @@ ER_SPECIFIC_ACCESS_DENIED = 1227
 
 Processes = Callable[..., list[tuple[int, str]]]  # the own_processes fixture (conftest.py)
 
+ROLE_DEFAULTS: dict[str, Any] = yaml.safe_load(
+    (ROOT / "roles/mariadb_hardening/defaults/main.yml").read_text(encoding="utf-8")
+)
+# The secrets the role resolves, under the names its defaults give them.
+KEYS_SECRET = ROLE_DEFAULTS["mariadb_hardening_encryption_keys_secret"]
+FILEKEY_SECRET = ROLE_DEFAULTS["mariadb_hardening_encryption_filekey_secret"]
+IDENTITY_SECRET = ROLE_DEFAULTS["mariadb_hardening_backup_identity_secret"]
+
 
 # --- fixtures and helpers ------------------------------------------------------------------
 
@@ -145,6 +153,19 @@ def connect(mdb_vars: dict[str, Any], address: str, env_secrets: dict[str, str],
 
 def error_code(excinfo: pytest.ExceptionInfo[pymysql.err.MySQLError]) -> int:
     return int(excinfo.value.args[0])
+
+
+def write_marker_row(connect: Any, table_prefix: str, marker_prefix: str) -> tuple[str, str]:
+    """(table, marker): orders.<table_prefix><random> created by the migrator, one row with a random
+    marker written by the app account (the application role). The caller drops the table."""
+    table = f"{table_prefix}{secrets.token_hex(4)}"
+    value = f"{marker_prefix}{secrets.token_hex(16)}"
+    with connect("orders_migrator", database="orders") as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE {table} (id INT PRIMARY KEY, card_number VARCHAR(64)) ENGINE=InnoDB")
+    with connect("orders_app", database="orders") as conn, conn.cursor() as cur:
+        cur.execute(f"INSERT INTO {table} VALUES (1, %s)", (value,))
+        conn.commit()
+    return table, value
 
 
 @pytest.fixture
@@ -633,11 +654,10 @@ def test_audit_log_is_0640_and_rotates_into_0640_files(host: Any, audit_path: st
 
 def test_audit_retention_is_this_environments(host: Any, mdb_vars: dict[str, Any]) -> None:
     """Rotated audit files kept: the inventory's value, else the role's entry for this environment."""
-    defaults = yaml.safe_load((ROOT / "roles/mariadb_hardening/defaults/main.yml").read_text(encoding="utf-8"))
     env = mdb_vars["hardgate_environment"]
     by_env = (
         mdb_vars.get("mariadb_hardening_audit_file_rotations_by_environment")
-        or defaults["mariadb_hardening_audit_file_rotations_by_environment"]
+        or ROLE_DEFAULTS["mariadb_hardening_audit_file_rotations_by_environment"]
     )
     expected = mdb_vars.get("mariadb_hardening_audit_file_rotations", by_env[env])
     assert int(global_var(host, "server_audit_file_rotations")) == int(expected)

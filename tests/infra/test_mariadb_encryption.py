@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import test_mariadb as mdb
 import yaml
 from conftest import INVENTORY, REPO, VAULT_PASS
 from test_mariadb import address, client_pki, connect, env_secrets, mdb_vars, scalar, sql  # noqa: F401
@@ -26,11 +27,8 @@ from test_mariadb_converge import changed_count, mariadb_playbook, run_mariadb_p
 pytestmark = pytest.mark.infra
 testinfra_hosts = [f"ansible://mariadb?ansible_inventory={INVENTORY}"]
 
-DATADIR = "/var/lib/mysql"
-KEY_DIR = "/etc/mysql/encryption"
-KEYS_SECRET = "mariadb_encryption_keys"
-FILEKEY_SECRET = "mariadb_encryption_filekey"
-IDENTITY_SECRET = "mariadb_backup_age_identity"
+DATADIR = mdb.ROLE_DEFAULTS["mariadb_hardening_datadir"]
+KEY_DIR = mdb.ROLE_DEFAULTS["mariadb_hardening_encryption_dir"]
 SCRATCH = "/var/tmp/hardgate-plain-control"
 TABLESPACES = "information_schema.INNODB_TABLESPACES_ENCRYPTION"
 
@@ -57,13 +55,7 @@ def key_hexes(keys: str) -> list[str]:
 def marker(host: Any, connect: Any) -> Iterator[tuple[str, str]]:  # noqa: F811
     """orders.<table> created by the migrator, one row with a random marker written by the app
     account (the application role), flushed to disk."""
-    table = f"hardgate_at_rest_{secrets.token_hex(4)}"
-    value = f"HGMARKER{secrets.token_hex(16)}"
-    with connect("orders_migrator", database="orders") as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE TABLE {table} (id INT PRIMARY KEY, card_number VARCHAR(64)) ENGINE=InnoDB")
-    with connect("orders_app", database="orders") as conn, conn.cursor() as cur:
-        cur.execute(f"INSERT INTO {table} VALUES (1, %s)", (value,))
-        conn.commit()
+    table, value = mdb.write_marker_row(connect, "hardgate_at_rest_", "HGMARKER")
     flush_table(host, f"orders.{table}")
     yield table, value
     sql(host, f"DROP TABLE IF EXISTS orders.{table}")
@@ -114,13 +106,13 @@ def test_key_file_on_the_host_is_encrypted_with_the_filekey(host: Any, env_secre
     with the filekey it is exactly the secret from the backend."""
     raw = host.file(f"{KEY_DIR}/keyfile.enc").content
     assert raw.startswith(b"Salted__")
-    hexes = key_hexes(env_secrets[KEYS_SECRET])
+    hexes = key_hexes(env_secrets[mdb.KEYS_SECRET])
     assert hexes and not [h for h in hexes if h.encode() in raw]
     plain = host.run(
         "openssl enc -d -aes-256-cbc -md sha1 -pass file:%s -in %s", f"{KEY_DIR}/keyfile.key", f"{KEY_DIR}/keyfile.enc"
     )
     assert plain.rc == 0
-    assert plain.stdout.strip() == env_secrets[KEYS_SECRET].strip()
+    assert plain.stdout.strip() == env_secrets[mdb.KEYS_SECRET].strip()
 
 
 # --- the server ------------------------------------------------------------------------------
@@ -209,8 +201,8 @@ def read_local_secrets() -> dict[str, str]:
 
 def secret_fragments(values: dict[str, str]) -> list[str]:
     """What must never be printed: each key, the filekey, the age identity's secret line."""
-    identity = re.findall(r"AGE-SECRET-KEY-[0-9A-Z]+", values[IDENTITY_SECRET])
-    return [*key_hexes(values[KEYS_SECRET]), values[FILEKEY_SECRET], *identity]
+    identity = re.findall(r"AGE-SECRET-KEY-[0-9A-Z]+", values[mdb.IDENTITY_SECRET])
+    return [*key_hexes(values[mdb.KEYS_SECRET]), values[mdb.FILEKEY_SECRET], *identity]
 
 
 @pytest.mark.slow
@@ -228,12 +220,12 @@ def test_key_rotation_moves_every_tablespace_to_the_new_key(
     subprocess.run(
         [sys.executable, str(REPO / "roles/secrets/scripts/init_env_secrets.py"), "--env", "local",
          "--vault-file", str(INVENTORY / "secrets.vault.yml"), "--password-file", str(VAULT_PASS),
-         "--rotate", KEYS_SECRET],
+         "--rotate", mdb.KEYS_SECRET],
         check=True, capture_output=True,
     )  # fmt: skip
     values = read_local_secrets()
     hide_secrets(values.values())
-    newest = max(int(i) for i in re.findall(r"^(\d+);", values[KEYS_SECRET], re.M))
+    newest = max(int(i) for i in re.findall(r"^(\d+);", values[mdb.KEYS_SECRET], re.M))
     assert newest >= 2
 
     rotated = run_mariadb_playbook("-vvv")
@@ -273,12 +265,12 @@ def test_a_key_still_in_use_cannot_be_removed(host: Any, tmp_path: Path, marker:
     naming no key; the server keeps running on the old file."""
     values = read_local_secrets()
     in_use = keys_in_use(host)
-    keys = values[KEYS_SECRET].strip().splitlines()
+    keys = values[mdb.KEYS_SECRET].strip().splitlines()
     if in_use <= {1}:
         pytest.skip("no rotated key in use yet (the rotation test above puts one in use)")
     kept = [line for line in keys if int(line.split(";")[0]) == 1]  # the newest key dropped
     before = host.file(f"{KEY_DIR}/keyfile.enc").content
-    done = converge_with_secrets(tmp_path, values | {KEYS_SECRET: "\n".join(kept) + "\n"})
+    done = converge_with_secrets(tmp_path, values | {mdb.KEYS_SECRET: "\n".join(kept) + "\n"})
     out = done.stdout + done.stderr
     assert done.returncode != 0
     assert "lacks key ids the server still uses" in out or "Refuse to remove a key" in out
@@ -295,11 +287,11 @@ def test_a_key_in_use_cannot_take_a_new_value(host: Any, tmp_path: Path, marker:
     in_use = keys_in_use(host)
     renewed = [
         f"{key_id};{secrets.token_hex(32)}" if int(key_id) in in_use else f"{key_id};{hexkey}"
-        for key_id, hexkey in (line.split(";") for line in values[KEYS_SECRET].strip().splitlines())
+        for key_id, hexkey in (line.split(";") for line in values[mdb.KEYS_SECRET].strip().splitlines())
     ]
     files_before = {name: host.file(f"{KEY_DIR}/{name}").content for name in ("keyfile.enc", "keyfile.key")}
     done = converge_with_secrets(
-        tmp_path, values | {KEYS_SECRET: "\n".join(renewed) + "\n", FILEKEY_SECRET: secrets.token_urlsafe(32)}
+        tmp_path, values | {mdb.KEYS_SECRET: "\n".join(renewed) + "\n", mdb.FILEKEY_SECRET: secrets.token_urlsafe(32)}
     )
     out = " ".join((done.stdout + done.stderr).split())
     assert done.returncode != 0

@@ -9,12 +9,12 @@ converged local host (inventories/local).
 
 from __future__ import annotations
 
-import secrets
 import subprocess
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import test_mariadb as mdb
 from conftest import INVENTORY
 from test_mariadb import address, client_pki, connect, env_secrets, mdb_vars, sql  # noqa: F401
 
@@ -23,8 +23,7 @@ testinfra_hosts = [f"ansible://mariadb?ansible_inventory={INVENTORY}"]
 
 BACKUP = "/usr/local/sbin/hardgate-mariadb-backup"
 RESTORE = "/usr/local/sbin/hardgate-mariadb-restore"
-BACKUP_DIR = "/var/backups/mariadb"
-IDENTITY_SECRET = "mariadb_backup_age_identity"
+BACKUP_DIR = mdb.ROLE_DEFAULTS["mariadb_hardening_backup_dir"]
 SCRATCH = "/var/tmp/hardgate-restore-drill"
 PORT = "3317"
 
@@ -43,13 +42,7 @@ def scratch_processes(host: Any, datadir: str) -> str:
 @pytest.fixture(scope="module")
 def backed_up_marker(host: Any, connect: Any) -> Iterator[tuple[str, str, str]]:  # noqa: F811
     """(table, marker, backup path): the app account writes a marker row, then a backup is taken."""
-    table = f"hardgate_drill_{secrets.token_hex(4)}"
-    value = f"HGDRILL{secrets.token_hex(16)}"
-    with connect("orders_migrator", database="orders") as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE TABLE {table} (id INT PRIMARY KEY, card_number VARCHAR(64)) ENGINE=InnoDB")
-    with connect("orders_app", database="orders") as conn, conn.cursor() as cur:
-        cur.execute(f"INSERT INTO {table} VALUES (1, %s)", (value,))
-        conn.commit()
+    table, value = mdb.write_marker_row(connect, "hardgate_drill_", "HGDRILL")
     path = host.check_output(BACKUP).strip().splitlines()[-1]
     yield table, value, path
     sql(host, f"DROP TABLE IF EXISTS orders.{table}")
@@ -82,7 +75,7 @@ def test_backup_directory_is_root_only(host: Any) -> None:
 def test_the_host_holds_no_backup_identity(host: Any, env_secrets: dict[str, str]) -> None:  # noqa: F811
     """Only the recipient (public key) reaches the host: no age secret key in its configuration,
     scripts, backups or data."""
-    assert "AGE-SECRET-KEY-" in env_secrets[IDENTITY_SECRET]
+    assert "AGE-SECRET-KEY-" in env_secrets[mdb.IDENTITY_SECRET]
     found = host.run("grep -r -l -a -F -D skip AGE-SECRET-KEY- /etc /usr/local/sbin %s /var/lib/mysql", BACKUP_DIR)
     assert found.rc == 1, found.stdout
 
@@ -94,7 +87,7 @@ def test_restore_drill_brings_the_marker_back_then_tears_down(
     scratch: str,
 ) -> None:
     table, value, path = backed_up_marker
-    done = restore(env_secrets[IDENTITY_SECRET], "--datadir", scratch, "--port", PORT, "--backup", path)
+    done = restore(env_secrets[mdb.IDENTITY_SECRET], "--datadir", scratch, "--port", PORT, "--backup", path)
     assert done.returncode == 0, done.stderr
     socket = done.stdout.strip()
     assert socket == f"{scratch}/mysqld.sock"
@@ -127,7 +120,7 @@ def test_restore_with_a_wrong_identity_fails_clearly_and_leaves_nothing(
 
 
 def test_restore_refuses_the_live_datadir(env_secrets: dict[str, str]) -> None:  # noqa: F811
-    done = restore(env_secrets[IDENTITY_SECRET], "--datadir", "/var/lib/mysql", "--port", PORT)
+    done = restore(env_secrets[mdb.IDENTITY_SECRET], "--datadir", "/var/lib/mysql", "--port", PORT)
     assert done.returncode == 1 and "refusing to touch the live datadir" in done.stderr
 
 
