@@ -16,12 +16,12 @@ import struct
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
+import polling  # tests/polling.py
 import psycopg
 import pymysql
 import pytest
@@ -40,14 +40,9 @@ def fail2ban(*args: str) -> str:
     return subprocess.run(["fail2ban-client", *args], capture_output=True, text=True, check=True).stdout
 
 
-def wait_for(predicate: Callable[[], bool], what: str, seconds: float = 30) -> None:
+def wait_for(predicate: Callable[[], bool], what: str) -> None:
     """fail2ban polls its logs once a second; allow it a bounded while (not a timing assertion)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.5)
-    pytest.fail(f"{what} within {seconds:.0f}s")
+    polling.wait_for(predicate, what, 30)
 
 
 def alerts() -> list[dict[str, Any]]:
@@ -297,17 +292,29 @@ def sql_module() -> Callable[..., str]:
     return run
 
 
+@pytest.fixture
+def read_as_readonly(
+    connect: Callable[..., psycopg.Connection[Any]], readonly_cert: dict[str, str]
+) -> Callable[..., None]:
+    """read_as_readonly(query, params): one statement as orders_readonly (its client certificate)."""
+
+    def run(query: str, params: tuple[Any, ...] | None = None) -> None:
+        with connect("orders_readonly", **readonly_cert) as conn:
+            conn.execute(query, params)
+
+    return run
+
+
 def test_reading_a_sensitive_table_leaves_an_object_audit_line_without_values(
     customers_audited: str,
+    read_as_readonly: Callable[..., None],
     connect: Callable[..., psycopg.Connection[Any]],
-    readonly_cert: dict[str, str],
     server_log: Callable[[], str],
 ) -> None:
     """The readonly role reads, the app role updates: each leaves AUDIT: OBJECT naming role (in the
     prefix), table and statement class; the bound value never appears."""
     secret_value = f"hgval_{uuid.uuid4().hex}"
-    with connect("orders_readonly", **readonly_cert) as conn:
-        conn.execute(f"SELECT id FROM {customers_audited} WHERE name = %s", (secret_value,))
+    read_as_readonly(f"SELECT id FROM {customers_audited} WHERE name = %s", (secret_value,))
     with connect("orders_app") as conn:
         conn.execute(f"UPDATE {customers_audited} SET name = name WHERE name = %s", (secret_value,))
     log = server_log().splitlines()
@@ -319,12 +326,8 @@ def test_reading_a_sensitive_table_leaves_an_object_audit_line_without_values(
 
 
 def test_a_table_not_listed_as_sensitive_leaves_no_object_audit_line(
-    orders_table: str,
-    connect: Callable[..., psycopg.Connection[Any]],
-    readonly_cert: dict[str, str],
-    server_log: Callable[[], str],
+    orders_table: str, read_as_readonly: Callable[..., None], server_log: Callable[[], str]
 ) -> None:
     """The control: object auditing is per table, not every read of the database."""
-    with connect("orders_readonly", **readonly_cert) as conn:
-        conn.execute(f"SELECT count(*) FROM {orders_table}")
+    read_as_readonly(f"SELECT count(*) FROM {orders_table}")
     assert not [line for line in server_log().splitlines() if "AUDIT: OBJECT" in line and orders_table in line]

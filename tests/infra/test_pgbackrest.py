@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -36,14 +36,6 @@ def stanza(host: Any) -> str:
 def pgbackrest(host: Any, stanza: str, *args: str, env: str = "") -> Any:
     """pgbackrest as postgres (runuser, no sudo); env: extra VAR=value words for env(1)."""
     return host.run(f"runuser -u postgres -- env {env} pgbackrest --stanza={stanza} {' '.join(args)}")
-
-
-@pytest.fixture
-def table(sql: SQL) -> Iterator[str]:
-    name = f"orders.b_{uuid.uuid4().hex[:8]}"
-    sql(f"SET ROLE orders_owner; CREATE TABLE {name} (id int PRIMARY KEY, note text)", db="orders")
-    yield name
-    sql(f"SET ROLE orders_owner; DROP TABLE IF EXISTS {name}", db="orders")
 
 
 def test_config_is_0640_postgres_and_never_world_readable(host: Any) -> None:
@@ -81,12 +73,12 @@ def test_archiving_is_on_and_check_passes(host: Any, sql: SQL, stanza: str) -> N
     assert sql("SELECT failed_count = 0 OR last_failed_time < last_archived_time FROM pg_stat_archiver") == "t"
 
 
-def test_repository_holds_no_plaintext_marker_row(host: Any, sql: SQL, stanza: str, table: str) -> None:
+def test_repository_holds_no_plaintext_marker_row(host: Any, sql: SQL, stanza: str, orders_table: str) -> None:
     """Issue 15: a marker row is in plaintext in the data files and in the WAL segment pgBackRest hands
     back (control), but no file of the repository - backups or archived WAL - contains it, and each
     of them starts with the cipher's salt header."""
     marker = f"hgplain{uuid.uuid4().hex}"
-    sql(f"INSERT INTO {table} VALUES (1, '{marker}')", db="orders")
+    sql(f"INSERT INTO {orders_table} VALUES (1, '{marker}')", db="orders")
     segment = sql("SELECT pg_walfile_name(pg_current_wal_lsn())")
     sql("CHECKPOINT")
     assert host.run(f"grep -rlF {marker} {PG_DATA_DIR}/base").stdout.strip(), "control: marker not in the data files"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -46,14 +46,6 @@ def replica_sql(host: Any, replica_settings: dict[str, Any]) -> SQL:
     return run
 
 
-@pytest.fixture
-def table(sql: SQL) -> Iterator[str]:
-    name = f"orders.r_{uuid.uuid4().hex[:8]}"
-    sql(f"SET ROLE orders_owner; CREATE TABLE {name} (id int PRIMARY KEY, note text)", db="orders")
-    yield name
-    sql(f"SET ROLE orders_owner; DROP TABLE IF EXISTS {name}", db="orders")
-
-
 def replication_connect(
     local_secrets: dict[str, str], user: str, password_secret: str, **extra: Any
 ) -> psycopg.Connection[Any]:
@@ -85,13 +77,13 @@ def test_replica_is_in_recovery_and_streams_over_tls13(sql: SQL, replica_sql: SQ
     assert sql("SELECT active FROM pg_replication_slots WHERE slot_name = 'replica_1'") == "t"
 
 
-def test_row_written_on_primary_appears_on_replica(sql: SQL, replica_sql: SQL, table: str) -> None:
+def test_row_written_on_primary_appears_on_replica(sql: SQL, replica_sql: SQL, orders_table: str) -> None:
     """A row committed on the primary is readable on the replica."""
     marker = uuid.uuid4().hex
-    sql(f"INSERT INTO {table} VALUES (1, '{marker}')", db="orders")
+    sql(f"INSERT INTO {orders_table} VALUES (1, '{marker}')", db="orders")
     seen = ""
     for _ in range(60):  # replay is asynchronous: wait for it (a bound, not a timing assertion)
-        result = replica_sql(f"SELECT note FROM {table} WHERE id = 1", check=False)
+        result = replica_sql(f"SELECT note FROM {orders_table} WHERE id = 1", check=False)
         seen = str(result.stdout).strip() if result.rc == 0 else ""
         if seen:
             break

@@ -12,13 +12,13 @@ import ipaddress
 import json
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import lab
+import polling  # tests/polling.py
 import pytest
 import yaml
 from conftest import MARIADB_PKI, PG_PKI, Probe, mariadb_settings, on_host, pg_settings
@@ -59,12 +59,7 @@ def reaches(namespace: str, address: str, port: int) -> bool:
 
 def wait_for(predicate: Callable[[], bool], what: str, seconds: float = 60) -> None:
     """fail2ban polls once a second and bans expire on its own clock: a bounded wait, not a timing test."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(1)
-    pytest.fail(f"{what} within {seconds:.0f}s", pytrace=False)
+    polling.wait_for(predicate, what, seconds, poll=1)
 
 
 @pytest.fixture
