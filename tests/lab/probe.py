@@ -10,39 +10,39 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
+
+
+def count_errors(execute: Callable[[str], object], error: type[Exception], statements: list[str]) -> int:
+    """SELECT 1 (a refusal there is the login's answer and propagates), then each statement; how
+    many of them raised `error`."""
+    execute("SELECT 1")
+    errors = 0
+    for statement in statements:
+        try:
+            execute(statement)
+        except error:
+            errors += 1
+    return errors
 
 
 def postgresql(settings: dict[str, Any], statements: list[str]) -> int:
     import psycopg
 
-    errors = 0
     with psycopg.connect(**settings, connect_timeout=10, autocommit=True) as connection:
-        connection.execute("SELECT 1")
-        for statement in statements:
-            try:
-                connection.execute(statement)
-            except psycopg.Error:
-                errors += 1
-    return errors
+        return count_errors(connection.execute, psycopg.Error, statements)
 
 
 def mariadb(settings: dict[str, Any], statements: list[str]) -> int:
     import pymysql
 
-    errors = 0
     connection = pymysql.connect(**settings, connect_timeout=10)
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            for statement in statements:
-                try:
-                    cursor.execute(statement)
-                except pymysql.Error:
-                    errors += 1
+            return count_errors(cursor.execute, pymysql.Error, statements)
     finally:
         connection.close()
-    return errors
 
 
 def main() -> int:
