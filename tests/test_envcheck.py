@@ -165,46 +165,40 @@ def test_trust_in_prod_hba_is_env007(repo: Path) -> None:
     assert hit.cwe == ("CWE-287",)
 
 
-def test_ssl_off_in_prod_is_env008(repo: Path) -> None:
-    group_vars = repo / "inventories" / "prod" / "group_vars" / "mariadb.yml"
-    line = append(group_vars, "mariadb_hardening_require_secure_transport: false\n")
-    assert_at(findings(repo), "ENV008", "inventories/prod/group_vars/mariadb.yml", line)
+# (rule, engine, text replaced or None to append, new text, what marks the line): one prod setting
+# below its engine profile's minimum each, reported at its own line.
+BELOW_MINIMUM = [
+    ("ENV008", "mariadb", None, "mariadb_hardening_require_secure_transport: false", "require_secure_transport"),
+    ("ENV008", "postgresql", "postgresql_hardening_ssl_min_protocol_version: TLSv1.3",
+     "postgresql_hardening_ssl_min_protocol_version: TLSv1.1", "ssl_min_protocol_version"),
+    ("ENV008", "postgresql", "postgresql_hardening_ssl_min_protocol_version: TLSv1.3",
+     "postgresql_hardening_ssl_min_protocol_version: TLSv1.2", "ssl_min_protocol_version"),
+    ("ENV009", "postgresql", 'postgresql_hardening_pgaudit_log: "ddl, write, role, misc_set"',
+     'postgresql_hardening_pgaudit_log: "ddl, role"', "pgaudit_log"),
+    ("ENV010", "mariadb", None, "mariadb_hardening_sql_mode: [STRICT_TRANS_TABLES, NO_ENGINE_SUBSTITUTION]",
+     "mariadb_hardening_sql_mode"),
+    ("ENV010", "mariadb", None, "mariadb_hardening_sql_mode: [TRADITIONAL]", "mariadb_hardening_sql_mode"),
+    ("ENV011", "postgresql", 'postgresql_hardening_listen_addresses: ["{{ ansible_default_ipv4.address }}"]',
+     "postgresql_hardening_listen_addresses: ['*']", "listen_addresses"),
+    ("ENV012", "mariadb", "mariadb_hardening_general_log: false", "mariadb_hardening_general_log: true",
+     "general_log"),
+]  # fmt: skip
 
 
-def test_tls_below_1_2_in_prod_is_env008(repo: Path) -> None:
-    group_vars = repo / "inventories" / "prod" / "group_vars" / "postgresql.yml"
-    edit(group_vars, "postgresql_hardening_ssl_min_protocol_version: TLSv1.3",
-         "postgresql_hardening_ssl_min_protocol_version: TLSv1.1")
-    assert_at(findings(repo), "ENV008", "inventories/prod/group_vars/postgresql.yml",
-              line_of(group_vars, "ssl_min_protocol_version"))
-
-
-def test_pgaudit_without_write_in_prod_is_env009(repo: Path) -> None:
-    group_vars = repo / "inventories" / "prod" / "group_vars" / "postgresql.yml"
-    edit(group_vars, 'postgresql_hardening_pgaudit_log: "ddl, write, role, misc_set"',
-         'postgresql_hardening_pgaudit_log: "ddl, role"')
-    assert_at(findings(repo), "ENV009", "inventories/prod/group_vars/postgresql.yml",
-              line_of(group_vars, "pgaudit_log"))
-
-
-def test_non_strict_sql_mode_in_prod_is_env010(repo: Path) -> None:
-    group_vars = repo / "inventories" / "prod" / "group_vars" / "mariadb.yml"
-    line = append(group_vars, "mariadb_hardening_sql_mode: [STRICT_TRANS_TABLES, NO_ENGINE_SUBSTITUTION]\n")
-    assert_at(findings(repo), "ENV010", "inventories/prod/group_vars/mariadb.yml", line)
-
-
-def test_listen_on_every_address_in_prod_is_env011(repo: Path) -> None:
-    group_vars = repo / "inventories" / "prod" / "group_vars" / "postgresql.yml"
-    edit(group_vars, 'postgresql_hardening_listen_addresses: ["{{ ansible_default_ipv4.address }}"]',
-         "postgresql_hardening_listen_addresses: ['*']")
-    assert_at(findings(repo), "ENV011", "inventories/prod/group_vars/postgresql.yml",
-              line_of(group_vars, "listen_addresses"))
-
-
-def test_general_log_in_prod_is_env012(repo: Path) -> None:
-    group_vars = repo / "inventories" / "prod" / "group_vars" / "mariadb.yml"
-    edit(group_vars, "mariadb_hardening_general_log: false", "mariadb_hardening_general_log: true")
-    assert_at(findings(repo), "ENV012", "inventories/prod/group_vars/mariadb.yml", line_of(group_vars, "general_log"))
+@pytest.mark.parametrize(
+    ("rule_id", "engine", "old", "new", "marker"),
+    BELOW_MINIMUM,
+    ids=["ssl-off", "tls-1.1", "tls-1.2", "pgaudit-no-write", "sql-mode", "traditional", "listen-all", "general-log"],
+)
+def test_prod_setting_below_its_profile_minimum_is_reported_at_its_line(
+    repo: Path, rule_id: str, engine: str, old: str | None, new: str, marker: str
+) -> None:
+    group_vars = repo / "inventories" / "prod" / "group_vars" / f"{engine}.yml"
+    if old is None:
+        append(group_vars, new + "\n")
+    else:
+        edit(group_vars, old, new)
+    assert_at(findings(repo), rule_id, f"inventories/prod/group_vars/{engine}.yml", line_of(group_vars, marker))
 
 
 def test_looser_sql_mode_in_prod_than_staging_is_env013(repo: Path) -> None:

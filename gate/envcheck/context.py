@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from gate.envcheck.model import Host, Inventory, Origin, Setting
 from gate.envcheck.profiles import EngineProfile, load_profiles
@@ -20,6 +20,19 @@ RANK = {**{alias: 0 for alias in ALIASES}, **{env: index for index, env in enume
 def strictest(environments: set[str]) -> str:
     """The environment that owns what several share: the strictest (an unknown name ranks lowest)."""
     return max(environments, key=lambda env: (RANK.get(env, -1), env))
+
+
+K = TypeVar("K", bound=Hashable)
+Place = TypeVar("Place", bound=tuple[Any, ...])
+
+
+def shared_across_environments(groups: Mapping[K, list[Place]]) -> Iterator[tuple[K, list[Place], str, set[str]]]:
+    """(key, places, owner, environments) for each group whose places (environment first) span two or
+    more environments; the owner is the strictest of them."""
+    for key, places in groups.items():
+        environments = {place[0] for place in places}
+        if len(environments) >= 2:
+            yield key, places, strictest(environments), environments
 
 
 @dataclass

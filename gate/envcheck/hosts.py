@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from gate.envcheck.context import Context, strictest
+from gate.envcheck.context import Context, shared_across_environments
 from gate.envcheck.model import Origin
 from gate.envcheck.render import UNRESOLVED
 from gate.envcheck.rules import finding
@@ -31,11 +31,7 @@ def check(ctx: Context) -> list[Finding]:
                 setting = resolver.settings["ansible_host"]
                 seen.setdefault(("address", address), []).append((inventory.name, host.name, setting.origin))
     findings: list[Finding] = []
-    for (kind, key), places in sorted(seen.items()):
-        environments = {env for env, _, _ in places}
-        if len(environments) < 2:
-            continue
-        owner = strictest(environments)
+    for (kind, key), places, owner, environments in shared_across_environments(dict(sorted(seen.items()))):
         where = ", ".join(f"{env} ({name} at {origin})" for env, name, origin in places)
         for env, _name, origin in places:
             if env == owner:

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from gate.envcheck.context import Context, strictest
+from gate.envcheck.context import Context, shared_across_environments
 from gate.envcheck.model import Inventory, Origin, VaultFile
 from gate.envcheck.rules import finding
 from gate.envcheck.vault import VaultDecryptError, decrypt
@@ -69,11 +69,7 @@ def check(ctx: Context) -> list[Finding]:
             for name, digest in _digests(inventory, vault, password, key):
                 owners.setdefault(digest, []).append((inventory.name, name, vault.origin))
     findings: list[Finding] = []
-    for places in owners.values():
-        environments = {env for env, _, _ in places}
-        if len(environments) < 2:
-            continue
-        owner = strictest(environments)
+    for _digest, places, owner, _environments in shared_across_environments(owners):
         names = ", ".join(f"{name!r} in {env}" for env, name, _ in places)
         for env, name, origin in places:
             if env == owner:
