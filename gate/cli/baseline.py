@@ -8,18 +8,14 @@ import click
 
 from gate.baseline import create_baseline, write_baseline
 from gate.cli.options import (
-    advisory_options,
-    cache_options,
+    ScannerSettings,
     check_outputs,
     environment_option,
     policy_for,
     policy_option,
-    quiet_or,
-    scan_cache,
-    timeout_option,
+    scan_with_progress,
+    scanner_options,
 )
-from gate.cli.progress import progress_display
-from gate.engine import ScanRequest, run_scan
 from gate.report import Verdict
 
 
@@ -33,20 +29,14 @@ def baseline() -> None:
 @click.option("-o", "--output", required=True, help="Where to write the baseline JSON.")
 @environment_option()
 @policy_option("Policy YAML over the embedded defaults (default: found in PATH, as `hardgate scan` does).")
-@timeout_option(300.0, "Seconds each scanner may run before it counts as failed.")
-@advisory_options()
-@cache_options()
+@scanner_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
 def create(
     path: str,
     output: str,
     environment: str,
     policy_file: str | None,
-    timeout_s: float,
-    osv_url: str | None,
-    advisories_store: str | None,
-    use_cache: bool,
-    cache_dir: str | None,
+    scanners: ScannerSettings,
     quiet: bool,
 ) -> int:
     """Scan PATH and write every finding's fingerprint to a baseline file.
@@ -57,20 +47,7 @@ def create(
     policy = policy_for(policy_file, Path(path))
     policy.for_environment(environment)
     check_outputs([("--output", output)])
-    cache = scan_cache(use_cache, cache_dir)
-    with quiet_or(progress_display, quiet) as on_progress:
-        report = run_scan(
-            ScanRequest(
-                root=Path(path),
-                environment=environment,
-                policy=policy,
-                timeout_s=timeout_s,
-                osv_url=osv_url,
-                advisories_store=Path(advisories_store) if advisories_store else None,
-                on_progress=on_progress,
-                cache=cache,
-            )
-        )
+    report = scan_with_progress(scanners.request(Path(path), environment, policy), quiet)
     failed = report.failed_scanners
     if failed:
         for result in failed:

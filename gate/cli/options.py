@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, TextIO, TypeVar, cast
 
 import click
 
 from gate.cache import ScanCache, default_cache_dir
-from gate.engine import ProgressCallback
+from gate.cli.progress import progress_display
+from gate.engine import ProgressCallback, ScanRequest, run_scan
 from gate.environments import HELP as ENVIRONMENT_HELP
 from gate.environments import canonical_environment
 from gate.errors import UsageError
 from gate.policy import Policy, find_policy, load_policy
+from gate.report import Report
 from gate.reporters import REPORTERS
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -52,7 +57,7 @@ def timeout_option(default: float, help_text: str) -> Callable[[F], F]:
     )
 
 
-def advisory_options() -> Callable[[F], F]:
+def _advisory_options() -> Callable[[F], F]:
     """`--osv-url` and `--advisories STORE`: where pip-audit's vulnerability data comes from."""
     url = click.option("--osv-url", help="OSV query URL for pip-audit (overrides the policy).")
     store = click.option(
@@ -64,8 +69,8 @@ def advisory_options() -> Callable[[F], F]:
     return lambda command: url(store(command))
 
 
-def cache_options() -> Callable[[F], F]:
-    """`--cache/--no-cache` and `--cache-dir`; scan_cache() turns them into the cache the engine takes."""
+def _cache_options() -> Callable[[F], F]:
+    """`--cache/--no-cache` and `--cache-dir`."""
     use = click.option(
         "--cache/--no-cache", "use_cache", default=True, show_default=True, help="Reuse unchanged scanner results."
     )
@@ -75,8 +80,50 @@ def cache_options() -> Callable[[F], F]:
     return lambda command: use(where(command))
 
 
-def scan_cache(use_cache: bool, cache_dir: str | None) -> ScanCache | None:
-    return ScanCache(Path(cache_dir) if cache_dir else default_cache_dir()) if use_cache else None
+@dataclass(frozen=True)
+class ScannerSettings:
+    """How `scan` and `baseline create` run the scanners: --timeout, --osv-url, --advisories and the cache."""
+
+    timeout_s: float
+    osv_url: str | None
+    advisories_store: Path | None
+    use_cache: bool
+    cache_dir: Path | None
+
+    def request(self, root: Path, environment: str, policy: Policy, **more: Any) -> ScanRequest:
+        """The engine's request with these settings; `more` are the command's own fields (jobs, waivers...)."""
+        cache = ScanCache(self.cache_dir or default_cache_dir()) if self.use_cache else None
+        store = self.advisories_store
+        return ScanRequest(
+            root, environment, policy, self.timeout_s, osv_url=self.osv_url, advisories_store=store, cache=cache, **more
+        )
+
+
+def scanner_options(command: F) -> F:
+    """--timeout, --osv-url, --advisories, --cache/--no-cache and --cache-dir, given to the command as one
+    ScannerSettings argument, `scanners`."""
+
+    @functools.wraps(command)
+    def run(
+        *args: Any,
+        timeout_s: float,
+        osv_url: str | None,
+        advisories_store: str | None,
+        use_cache: bool,
+        cache_dir: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        store, cache = Path(advisories_store) if advisories_store else None, Path(cache_dir) if cache_dir else None
+        return command(*args, scanners=ScannerSettings(timeout_s, osv_url, store, use_cache, cache), **kwargs)
+
+    timeout = timeout_option(300.0, "Seconds each scanner may run before it counts as failed.")
+    return cast(F, timeout(_advisory_options()(_cache_options()(run))))
+
+
+def scan_with_progress(request: ScanRequest, quiet: bool) -> Report:
+    """The engine's run, showing progress on stderr unless --quiet."""
+    with quiet_or(progress_display, quiet) as on_progress:
+        return run_scan(dataclasses.replace(request, on_progress=on_progress))
 
 
 def policy_for(policy_file: str | None, target: Path | None) -> Policy:

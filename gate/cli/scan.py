@@ -11,20 +11,16 @@ from rich.console import Console
 from gate.attestation import attest_scan
 from gate.baseline import load_baseline
 from gate.cli.options import (
-    advisory_options,
-    cache_options,
+    ScannerSettings,
     check_outputs,
     environment_option,
     format_choice,
     policy_for,
     policy_option,
-    quiet_or,
-    scan_cache,
-    timeout_option,
+    scan_with_progress,
+    scanner_options,
 )
-from gate.cli.progress import progress_display
 from gate.decision import decision_for_scan, git_state, load_private_key, write_record
-from gate.engine import ScanRequest, run_scan
 from gate.errors import UsageError
 from gate.gitinfo import changed_files
 from gate.reporters import get_reporter
@@ -64,8 +60,7 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
 )
 @click.option("--output", "outputs", multiple=True, help="File for the --format in the same position ('-' = stdout).")
 @click.option("--jobs", type=click.IntRange(1, 64), default=3, show_default=True, help="Scanners run at once.")
-@timeout_option(300.0, "Seconds each scanner may run before it counts as failed.")
-@advisory_options()
+@scanner_options
 @click.option("--waivers", "waivers_file", type=str, help="Waiver file (see docs/waivers.md).")
 @click.option("--baseline", "baseline_file", type=str, help="Baseline from `hardgate baseline create`.")
 @click.option("--changed-since", "changed_since", metavar="REV", help="Scan only files changed since REV's merge base.")
@@ -79,7 +74,6 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
     type=str,
     help="Write the decision as a signed in-toto attestation (DSSE envelope) to this file; needs a signing key.",
 )
-@cache_options()
 @click.option(
     "--exclude",
     "excludes",
@@ -96,17 +90,13 @@ def scan(
     formats: tuple[str, ...],
     outputs: tuple[str, ...],
     jobs: int,
-    timeout_s: float,
-    osv_url: str | None,
-    advisories_store: str | None,
+    scanners: ScannerSettings,
     waivers_file: str | None,
     baseline_file: str | None,
     changed_since: str | None,
     record_path: str | None,
     sign_key: str | None,
     attestation_path: str | None,
-    use_cache: bool,
-    cache_dir: str | None,
     excludes: tuple[str, ...],
     quiet: bool,
     verbose: bool,
@@ -133,28 +123,12 @@ def scan(
     if attestation_path and signing_key is None:
         raise UsageError("--attestation needs a signing key: --sign-key FILE or $HARDGATE_SIGNING_KEY")
     only_files = changed_files(root, changed_since) if changed_since else None
-    cache = scan_cache(use_cache, cache_dir)
     # Before the scan and before any output lands in the tree.
     git = git_state(root) if record_path or attestation_path else None
     if verbose:
         click.echo(f"hardgate: policy {policy.source} ({policy.digest}), environment {environment}", err=True)
-    with quiet_or(progress_display, quiet) as on_progress:
-        report = run_scan(
-            ScanRequest(
-                root=root,
-                environment=environment,
-                policy=policy,
-                timeout_s=timeout_s,
-                jobs=jobs,
-                osv_url=osv_url,
-                advisories_store=Path(advisories_store) if advisories_store else None,
-                on_progress=on_progress,
-                waivers=waivers,
-                baseline=baseline,
-                only_files=only_files,
-                cache=cache,
-            )
-        )
+    own = {"jobs": jobs, "waivers": waivers, "baseline": baseline, "only_files": only_files}
+    report = scan_with_progress(scanners.request(root, environment, policy, **own), quiet)
     record = None
     if git is not None:
         record = decision_for_scan(

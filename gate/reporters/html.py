@@ -16,17 +16,8 @@ from typing import Any
 
 from gate.findings import Finding, FindingState
 from gate.report import Report, Verdict
+from gate.reporters import common
 from gate.reporters.base import Reporter
-from gate.reporters.common import (
-    WORST_FIRST,
-    dependency_summary,
-    human_report,
-    location_label,
-    plural,
-    scanner_line,
-    sources_label,
-    verdict_summary,
-)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SAFE_LINK = re.compile(r"^https?://", re.IGNORECASE)
@@ -120,10 +111,10 @@ def finding_body(finding: Finding, index: int, expanded: bool = False) -> str:
     state = state_key(finding)
     cwes = " ".join(finding.cwe)
     tools = " ".join(finding.sources or (finding.tool,))
-    where = location_label(finding)
+    where = common.location_label(finding)
     facts = [
         f"<p>{text(finding.message)}</p>",
-        f"<p>{text(dependency_summary(finding))}</p>" if finding.is_dependency else "",
+        f"<p>{text(common.dependency_summary(finding))}</p>" if finding.is_dependency else "",
         f'<p class="waiver">Waiver {text(finding.waiver_id or "")}: {text(finding.waiver_justification or "")}</p>'
         if finding.state is FindingState.WAIVED
         else "",
@@ -141,7 +132,7 @@ def finding_body(finding: Finding, index: int, expanded: bool = False) -> str:
         f'<tr class="row"><td><span class="sev sev-{finding.severity.label}">{finding.severity.label}</span></td>'
         f'<td><span class="state st-{state}">{text(state)}</span></td>'
         f"<td><code>{text(where)}</code></td><td><code>{text(finding.rule_id)}</code></td>"
-        f"<td>{text(sources_label(finding))}</td><td>{text(', '.join(finding.cwe))}</td>"
+        f"<td>{text(common.sources_label(finding))}</td><td>{text(', '.join(finding.cwe))}</td>"
         f"<td>{text(finding.title or finding.rule_id)}</td></tr>"
         f'<tr class="more"><td colspan="7"><details{is_open}><summary>details</summary>'
         f"{''.join(f for f in facts if f)}</details></td></tr></tbody>"
@@ -170,7 +161,7 @@ def select(name: str, values: Iterable[str]) -> str:
 
 
 def filters(report: Report) -> str:
-    present = [s.label for s in WORST_FIRST if any(f.severity is s for f in report.findings)]
+    present = [s.label for s in common.WORST_FIRST if any(f.severity is s for f in report.findings)]
     order = ("blocking", "open", "advisory", "waived", "baselined")
     states = [s for s in order if any(state_key(f) == s for f in report.findings)]
     tools = sorted({t for f in report.findings for t in (f.sources or (f.tool,))})
@@ -184,7 +175,8 @@ def filters(report: Report) -> str:
 def counts(report: Report) -> str:
     by_severity = report.count_by_severity()
     cards = [
-        f'<div class="card sev-{s.label}"><b>{by_severity[s]}</b><span>{s.label}</span></div>' for s in WORST_FIRST
+        f'<div class="card sev-{s.label}"><b>{by_severity[s]}</b><span>{s.label}</span></div>'
+        for s in common.WORST_FIRST
     ]
     states = [
         ("blocking", len(report.blocking)),
@@ -201,7 +193,7 @@ def waivers_section(report: Report) -> str:
         return ""
     rows = "".join(
         f"<tr><td><code>{text(f.waiver_id or '')}</code></td><td>{text(extra(f, 'waiver_owner') or 'unknown')}</td>"
-        f"<td>{text(extra(f, 'waiver_expires') or 'never')}</td><td><code>{text(location_label(f))}</code> "
+        f"<td>{text(extra(f, 'waiver_expires') or 'never')}</td><td><code>{text(common.location_label(f))}</code> "
         f"<code>{text(f.rule_id)}</code></td><td>{text(f.waiver_justification or '')}</td></tr>"
         for f in waived
     )
@@ -212,10 +204,14 @@ def waivers_section(report: Report) -> str:
 
 
 def scanners_section(report: Report) -> str:
-    items = "".join(f'<li class="{"failed" if s.failed else ""}">{text(scanner_line(s))}</li>' for s in report.scanners)
+    items = "".join(
+        f'<li class="{"failed" if s.failed else ""}">{text(common.scanner_line(s))}</li>' for s in report.scanners
+    )
     warnings = "".join(f"<li>{text(w)}</li>" for w in report.warnings)
     resolved = (
-        f"<p>{text(plural(len(report.resolved), 'baselined finding'))} no longer found.</p>" if report.resolved else ""
+        f"<p>{text(common.plural(len(report.resolved), 'baselined finding'))} no longer found.</p>"
+        if report.resolved
+        else ""
     )
     notes = f"<h3>Warnings</h3><ul>{warnings}</ul>" if warnings else ""
     return f'<section id="scanners"><h2>Scanners</h2><ul>{items}</ul>{notes}{resolved}</section>'
@@ -225,7 +221,7 @@ def banner(report: Report) -> str:
     reasons = "".join(f"<li>{text(r)}</li>" for r in report.reasons)
     return (
         f'<header class="verdict v-{report.verdict.value}" id="verdict">'
-        f"<h1>{text(verdict_summary(report))}</h1>"
+        f"<h1>{text(common.verdict_summary(report))}</h1>"
         f'<p>Environment <b id="environment">{text(report.environment)}</b> &middot; target '
         f"<code>{text(report.target)}</code> &middot; {text(report.started_at)} &middot; hardgate "
         f"{text(report.hardgate_version)} &middot; policy {text(report.policy_source or 'embedded defaults')}</p>"
@@ -330,7 +326,7 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline
 
 
 def html_report(report: Report) -> str:
-    report = human_report(report)  # redaction, then control characters shown as escapes
+    report = common.human_report(report)  # redaction, then control characters shown as escapes
     current = [f for f in report.findings if f.state is not FindingState.BASELINED]
     baselined = [f for f in report.findings if f.state is FindingState.BASELINED]
     main = (
