@@ -8,6 +8,7 @@ alias bomb or a nested-too-deep document is "exit 2, one line" everywhere, never
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,13 @@ def load_yaml(path: Path, kind: str) -> tuple[bytes, Any]:
     """(raw bytes, document) of a YAML config file; dates stay ISO text for the schema to check."""
     raw = read_bytes(path, kind)
     return raw, parse_yaml_text(decode(raw, path, kind), str(path))
+
+
+def bundled_schema(name: str) -> dict[str, Any]:
+    """A JSON schema shipped with the gate (gate/schemas/NAME), which the config files above are checked against."""
+    text = resources.files("gate").joinpath(f"schemas/{name}").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
 
 
 def load_json(path: Path, kind: str) -> tuple[bytes, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import jsonschema
 
-from gate.configfile import load_yaml, parse_yaml_text
+from gate.configfile import bundled_schema, load_yaml, parse_yaml_text
 from gate.environments import ENVIRONMENTS, canonical_environment
 from gate.errors import ConfigError, UsageError
 from gate.findings import Evidence, Finding, FindingState, Severity
@@ -98,12 +98,6 @@ def find_policy(root: Path) -> Path | None:
     return next((root / name for name in POLICY_FILES if (root / name).is_file()), None)
 
 
-def _schema() -> dict[str, Any]:
-    text = resources.files("gate").joinpath("schemas/policy.schema.json").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
-
-
 def _embedded_document() -> dict[str, Any]:
     text = resources.files("gate").joinpath("defaults/policy.yml").read_text(encoding="utf-8")
     loaded: dict[str, Any] = parse_yaml_text(text, EMBEDDED)
@@ -171,7 +165,8 @@ def load_policy(path: Path | None = None) -> Policy:
     if path is not None:
         document = _merge(document, _read_user_policy(path))
         source = str(path)
-    errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(document), key=lambda e: e.path)
+    validator = jsonschema.Draft202012Validator(bundled_schema("policy.schema.json"))
+    errors = sorted(validator.iter_errors(document), key=lambda e: e.path)
     if errors:
         error = errors[0]
         raise ConfigError(f"{source}: {_key_path(error)}: {error.message}")

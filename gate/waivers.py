@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-from gate.configfile import load_yaml
+from gate.configfile import bundled_schema, load_yaml
 from gate.environments import ALIASES, canonical_environment
 from gate.errors import ConfigError
 from gate.findings import Finding, FindingState, normalise_path
@@ -109,12 +107,6 @@ class WaiverOutcome:
     unused: tuple[str, ...] = ()
 
 
-def _schema() -> dict[str, Any]:
-    text = resources.files("gate").joinpath("schemas/waivers.schema.json").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
-
-
 def _entry_label(document: Any, index: int) -> str:
     entry = document["waivers"][index]
     waiver_id = entry.get("id") if isinstance(entry, dict) else None
@@ -184,7 +176,7 @@ def load_waivers(path: Path) -> WaiverSet:
     if document is None:
         document = {"waivers": []}
     errors = sorted(
-        jsonschema.Draft202012Validator(_schema()).iter_errors(document),
+        jsonschema.Draft202012Validator(bundled_schema("waivers.schema.json")).iter_errors(document),
         key=lambda e: [str(p) for p in e.absolute_path],
     )
     if errors:
