@@ -13,15 +13,13 @@ this gate ships with.
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-from gate.configfile import load_yaml
+from gate.configfile import bundled_schema, load_yaml
 from gate.errors import ConfigError
 
 PROFILE_GLOB = "*/vars/profile.yml"
@@ -79,12 +77,6 @@ class EngineProfile:
     secrets: tuple[Reference, ...] = ()
 
 
-def _schema() -> dict[str, Any]:
-    text = resources.files("gate").joinpath("schemas/engine-profile.schema.json").read_text(encoding="utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
-
-
 def _setting(item: dict[str, Any]) -> ProfileSetting:
     limits = item.get("minimum") or item.get("required") or item.get("forbidden") or {}
     return ProfileSetting(
@@ -111,7 +103,8 @@ def read_profile(path: Path, rel: str) -> EngineProfile:
     if not isinstance(document, dict) or len(document) != 1 or not str(next(iter(document))).endswith("_profile"):
         raise ConfigError(f"{rel}: (top level): expected one key, <role>_profile")
     body = next(iter(document.values()))
-    errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(body), key=lambda e: list(e.path))
+    validator = jsonschema.Draft202012Validator(bundled_schema("engine-profile.schema.json"))
+    errors = sorted(validator.iter_errors(body), key=lambda e: list(e.path))
     if errors:
         where = ".".join(str(part) for part in errors[0].absolute_path) or "(top level)"
         raise ConfigError(f"{rel}: {where}: {errors[0].message}")
