@@ -93,4 +93,5 @@ def test_prod_may_not_move_an_unreadable_repository_aside(scratch: Path) -> None
     )
     output = " ".join((done.stdout + done.stderr).split())
     assert done.returncode == 2, output
-    assert "prod: postgresql_hardening_pgbackrest_unreadable_repo must be fail" in output
+    assert "prod refuses (PostgreSQL)" in output  # the engine profile's refusal (roles/db_contract)
+    assert "move_aside is weaker than fail (postgresql_hardening_pgbackrest_unreadable_repo)" in output

@@ -96,4 +96,5 @@ def test_prod_refuses_a_week_of_logs(tmp_path: Path) -> None:
     )  # fmt: skip
     output = " ".join((done.stdout + done.stderr).split())
     assert done.returncode == 2, output
-    assert "prod keeps more than a week" in output
+    assert "prod refuses (PostgreSQL)" in output  # the engine profile's refusal (roles/db_contract)
+    assert "log retention: week is weaker than month (postgresql_hardening_log_retention)" in output
