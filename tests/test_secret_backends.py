@@ -172,9 +172,11 @@ def test_unknown_backend_is_refused_by_the_argument_spec(tmp_path: Path) -> None
 
 # --- `hardgate secrets check`: the same backends, from the gate, names only ---
 
+# What the engine profiles name for inventories/local (hardgate secrets names --env local).
 LOCAL_NEEDS = sorted(["postgres_superuser", "postgresql_tls_key_passphrase", "orders_app", "orders_migrator",
                       "orders_readonly", "mysql_orders_app", "mysql_orders_migrator", "mysql_orders_readonly",
-                      "pgbackrest_repo_passphrase", "postgres_replication"])
+                      "pgbackrest_repo_passphrase", "postgres_replication", "mariadb_encryption_keys",
+                      "mariadb_encryption_filekey", "mariadb_backup_age_identity"])
 
 
 # `repo` (tests/conftest.py): a copy of the inventories and role defaults; the local inventory gets
