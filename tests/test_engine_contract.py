@@ -355,3 +355,14 @@ def test_a_malformed_profile_is_one_line_and_exit_2(repo: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert "roles/mariadb_hardening/vars/profile.yml: settings.2.order" in done.stderr
+
+
+def test_secret_names_of_a_nested_inventory_set_take_the_repositorys_role_defaults() -> None:
+    """inventories/lab/prod sets neither pgBackRest nor MariaDB encryption: the role defaults (on) apply,
+    found in the repository's roles/ above inventories/lab, so their secrets are named (lab.py creates them)."""
+    listed = subprocess.run(
+        [str(BIN / "hardgate"), "secrets", "names", "--env", "prod", "--inventories", str(REPO / "inventories/lab")],
+        capture_output=True, text=True, check=True, timeout=120,
+    ).stdout.split()  # fmt: skip
+    assert "pgbackrest_repo_passphrase" in listed
+    assert "mariadb_encryption_keys:mariadb-keyfile" in listed and "mariadb_backup_age_identity:age-identity" in listed

@@ -9,7 +9,7 @@ import click
 
 from gate.envcheck.checker import VAULT_PASSWORDS_ENV, parse_password_files
 from gate.envcheck.context import Context
-from gate.envcheck.inventory import load_inventories
+from gate.envcheck.inventory import load_inventories, project_root
 from gate.envcheck.model import Inventory
 from gate.envcheck.needs import inventory_secrets, secret_needs
 from gate.envcheck.secretsources import SecretState, SourceSettings, source_for
@@ -27,7 +27,8 @@ def _load(environment: str, directory: Path) -> tuple[Context, Inventory]:
     inventories = {inventory.name: inventory for inventory in load_inventories(directory)}
     if environment not in inventories:
         raise UsageError(f"unknown environment {environment!r}; inventories: {', '.join(sorted(inventories))}")
-    return Context(root=directory.resolve().parent, inventories=list(inventories.values())), inventories[environment]
+    root = project_root(directory)
+    return Context(root=root, inventories=list(inventories.values())), inventories[environment]
 
 
 @secrets.command("names")

@@ -18,7 +18,7 @@ from gate.envcheck import (
     vaultids,
 )
 from gate.envcheck.context import Context
-from gate.envcheck.inventory import inventory_sets, load_inventories
+from gate.envcheck.inventory import inventory_sets, load_inventories, project_root
 from gate.envcheck.rules import TOOL
 from gate.envcheck.vault import read_password
 from gate.errors import ConfigError
@@ -82,7 +82,7 @@ def check_inventories(
     """Every ENV finding for the inventories under `inventories_dir`, and for each nested set of
     environments (e.g. inventories/lab/{dev,staging,prod}) checked on its own; bad input raises ConfigError."""
     options = options or EnvcheckOptions()
-    root = (root or inventories_dir.parent).resolve()
+    root = (root or project_root(inventories_dir)).resolve()
     results = [_check_set(folder, options, root) for folder in inventory_sets(inventories_dir.resolve())]
     return EnvcheckResult(
         tuple(f for result in results for f in result.findings),

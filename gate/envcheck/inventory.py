@@ -181,6 +181,13 @@ def load_inventory(folder: Path, root: Path, defaults: Mapping[str, Setting] | N
     )
 
 
+def project_root(inventories_dir: Path) -> Path:
+    """The repository the inventories belong to: the nearest folder above them that holds roles/
+    (inventories/lab's is the repository, not inventories/), else the folder that holds them."""
+    resolved = inventories_dir.resolve()
+    return next((folder for folder in resolved.parents if (folder / "roles").is_dir()), resolved.parent)
+
+
 def load_defaults(root: Path) -> dict[str, Setting]:
     """The role defaults under <root>/roles, the lowest-precedence layer of every host's variables."""
     return _role_defaults(_Reader(root), root / "roles")
@@ -210,7 +217,7 @@ def load_inventories(inventories_dir: Path, root: Path | None = None) -> list[In
     """Every inventory folder under inventories_dir (nested sets excluded); the target root defaults to its parent."""
     if not inventories_dir.is_dir():
         raise ConfigError(f"{inventories_dir}: not a directory of inventories")
-    root = root or inventories_dir.parent
+    root = root or project_root(inventories_dir)
     defaults = load_defaults(root)
     entries = sorted(p for p in inventories_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not entries:

@@ -52,15 +52,6 @@ SSH_KEY = SSH_DIR / "id_ed25519"
 KNOWN_HOSTS = SSH_DIR / "known_hosts"
 VAULT_DIR = STATE / "vault"
 PKI_DIR = STATE / "pki"
-SECRET_NAMES = [
-    *("postgres_superuser", "orders_migrator", "orders_app", "orders_readonly"),
-    *("mysql_orders_app", "mysql_orders_migrator", "mysql_orders_readonly"),
-    # pgBackRest's repository passphrase (postgresql_hardening_pgbackrest is on in every environment).
-    "pgbackrest_repo_passphrase",
-    # MariaDB at-rest keys, per environment (init_env_secrets.py kinds): key file, its filekey, backup identity.
-    *("mariadb_encryption_keys:mariadb-keyfile", "mariadb_encryption_filekey"),
-    "mariadb_backup_age_identity:age-identity",
-]
 
 
 class LabError(Exception):
@@ -304,6 +295,9 @@ def init_secrets(hosts: list[LabHost]) -> None:
     """Random secrets per environment, vault-encrypted with that environment's own vault id."""
     VAULT_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
     for env in sorted({h.env for h in hosts}):
+        # The names (and key kinds) the engine profiles give for this environment's hosts.
+        names = run(Path(sys.executable).parent / "hardgate", "secrets", "names", "--env", env,
+                    "--inventories", INVENTORIES).stdout.split()  # fmt: skip
         run(
             sys.executable,
             REPO / "roles/secrets/scripts/init_env_secrets.py",
@@ -313,7 +307,7 @@ def init_secrets(hosts: list[LabHost]) -> None:
             INVENTORIES / env / "secrets.vault.yml",
             "--password-file",
             VAULT_DIR / f"{env}.pass",
-            *SECRET_NAMES,
+            *names,
         )
 
 
