@@ -20,10 +20,9 @@ import time
 from collections.abc import Callable
 from unittest import mock
 
-from gate.findings import Finding, Location, Severity
+from gate.findings import Finding, Location, ScanResult, ScanStatus, Severity
 from gate.report import Report, Verdict
 from gate.reporters import REPORTERS, common
-from gate.scanners.base import ScanResult, ScanStatus
 
 
 def report(count: int) -> Report:

@@ -21,9 +21,10 @@ from pathlib import Path
 
 from gate.advisories.server import running_server
 from gate.engine import ScanRequest, default_scanners, rules_dir, run_scan
+from gate.findings import ScanTarget
 from gate.policy import load_policy
 from gate.reporters import REPORTERS, get_reporter
-from gate.scanners.base import ScanConfig, ScanTarget, run_process
+from gate.scanners.base import ScanConfig, run_process
 from gate.targets import discover
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from gate.findings import Finding, FindingState, Severity
-from gate.scanners.base import ScanResult, ScanStatus
+from gate.findings import Finding, FindingState, ScanResult, ScanStatus, Severity
 
 
 class Verdict(enum.Enum):

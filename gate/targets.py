@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from gate.errors import UsageError
-from gate.scanners.base import ScanTarget
+from gate.findings import ScanTarget
 
 # Never scanned, whatever the policy says: VCS data, virtualenvs, vendored JS, build output, caches.
 DEFAULT_EXCLUDED_DIRS = frozenset(

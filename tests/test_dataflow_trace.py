@@ -11,10 +11,20 @@ import jsonschema
 import pytest
 
 from gate.cache import finding_from_dict, finding_to_dict
-from gate.findings import Evidence, Finding, Location, Severity, TraceStep, assign_code_fingerprints
+from gate.findings import (
+    Evidence,
+    Finding,
+    Location,
+    ScanResult,
+    ScanStatus,
+    ScanTarget,
+    Severity,
+    TraceStep,
+    assign_code_fingerprints,
+)
 from gate.report import Report, Verdict
 from gate.reporters import get_reporter
-from gate.scanners.base import RawOutput, ScanConfig, ScanResult, ScanStatus, ScanTarget
+from gate.scanners.base import RawOutput, ScanConfig
 from gate.scanners.dataflow import parse_text_traces, trace_from_json
 from gate.scanners.semgrep import SemgrepScanner
 

@@ -33,9 +33,8 @@ from gate.decision import (
     write_record,
 )
 from gate.errors import ConfigError, UsageError
-from gate.findings import Finding, FindingState, Severity
+from gate.findings import Finding, FindingState, ScanResult, ScanStatus, Severity
 from gate.report import Report, Verdict
-from gate.scanners.base import ScanResult, ScanStatus
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 COMMIT = "0123456789abcdef0123456789abcdef01234567"

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from gate.dedup import compatible_cwe, deduplicate
-from gate.findings import Evidence, Finding, Location, Severity, TraceStep
+from gate.findings import Evidence, Finding, Location, ScanResult, ScanStatus, ScanTarget, Severity, TraceStep
 from gate.scanners.bandit import BanditScanner
-from gate.scanners.base import ScanConfig, ScanResult, ScanStatus, ScanTarget
+from gate.scanners.base import ScanConfig
 from gate.scanners.semgrep import SemgrepScanner
 
 # The tests' own taint rule: request data reaching a `query_db()` helper or `execute`.

@@ -16,8 +16,8 @@ import yaml
 from gate.envcheck import check_inventories
 from gate.envcheck.checker import EnvcheckOptions
 from gate.envcheck.vault import decrypt, read_password
-from gate.findings import Finding, Severity
-from gate.scanners.base import ScanConfig, ScanStatus, ScanTarget
+from gate.findings import Finding, ScanStatus, ScanTarget, Severity
+from gate.scanners.base import ScanConfig
 from gate.scanners.envcheck import EnvcheckScanner
 
 REPO = Path(__file__).resolve().parents[1]

@@ -15,13 +15,14 @@ from gate.findings import (
     Finding,
     FindingState,
     Location,
+    ScanResult,
+    ScanStatus,
     Severity,
     code_fingerprint,
     dependency_fingerprint,
 )
 from gate.report import Report, Verdict
 from gate.reporters import REPORTERS, get_reporter
-from gate.scanners.base import ScanResult, ScanStatus
 
 # A secret the fixtures quote in a snippet, a message and a scanner's failure reason; no format may print it.
 SECRET = "Hunter2Secret9"

@@ -8,9 +8,10 @@ import pytest
 
 import gate.engine
 from gate.engine import ScanRequest, run_scan
+from gate.findings import ScanStatus, ScanTarget
 from gate.policy import load_policy
 from gate.report import Verdict
-from gate.scanners.base import ScanConfig, ScanStatus, ScanTarget
+from gate.scanners.base import ScanConfig
 from gate.scanners.semgrep import SemgrepScanner
 
 GOOD = """rules:

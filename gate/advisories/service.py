@@ -11,8 +11,7 @@ from pathlib import Path
 from gate.advisories.server import running_server
 from gate.advisories.store import AdvisoryStore, default_store_path
 from gate.errors import ConfigError
-from gate.findings import Finding
-from gate.scanners.base import ScanResult, ScanStatus
+from gate.findings import Finding, ScanResult, ScanStatus
 from gate.scanners.pip_audit import UNKNOWN_SEVERITY_MARK
 
 

@@ -14,10 +14,10 @@ from gate.cli.options import check_outputs, environment_option, format_choice, p
 from gate.envcheck import EnvcheckOptions, check_inventories
 from gate.envcheck.checker import VAULT_PASSWORDS_ENV, parse_password_files
 from gate.errors import ConfigError, UsageError
+from gate.findings import ScanResult, ScanStatus
 from gate.policy import evaluate, find_policy, load_policy
 from gate.report import Report, Verdict
 from gate.reporters import get_reporter
-from gate.scanners.base import ScanResult, ScanStatus
 
 
 @click.command()

@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from gate.findings import Finding, FindingState, Severity, TraceStep
+from gate.findings import Finding, FindingState, ScanResult, Severity, TraceStep
 from gate.redact import redact, secret_values
 from gate.report import Report, Verdict
-from gate.scanners.base import ScanResult
 
 #: GitHub code scanning reads `security-severity` as a CVSS-like score; these sit inside each CVSS band.
 SECURITY_SEVERITY: dict[Severity, str] = {

@@ -8,11 +8,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gate.findings import Finding, FindingState
+from gate.findings import Finding, FindingState, ScanResult
 from gate.report import Report
 from gate.reporters.base import Reporter
 from gate.reporters.common import SECURITY_SEVERITY, WORST_FIRST, redact_report, trace_label, verdict_summary
-from gate.scanners.base import ScanResult
 
 #: Bump the number only for a breaking change; added keys keep it (consumers ignore unknown keys).
 SCHEMA_ID = "hardgate-report/1"

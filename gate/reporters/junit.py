@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from gate.findings import Finding, FindingState
+from gate.findings import Finding, FindingState, ScanResult, ScanStatus
 from gate.report import Report
 from gate.reporters.base import Reporter
 from gate.reporters.common import (
@@ -20,7 +20,6 @@ from gate.reporters.common import (
     state_label,
     verdict_line,
 )
-from gate.scanners.base import ScanResult, ScanStatus
 
 
 def _suite(parent: ET.Element, name: str, cases: list[ET.Element]) -> ET.Element:

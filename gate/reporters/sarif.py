@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from gate.dependencies import discover
-from gate.findings import Finding, FindingState, Location, Severity, canonical_package_name
+from gate.findings import Finding, FindingState, Location, ScanStatus, Severity, canonical_package_name
 from gate.report import Report
 from gate.reporters.base import Reporter
 from gate.reporters.common import (
@@ -25,7 +25,6 @@ from gate.reporters.common import (
     state_label,
     verdict_summary,
 )
-from gate.scanners.base import ScanStatus
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -14,16 +14,9 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-# The shared model lives in gate.findings; these stay importable from here for older imports.
-from gate.findings import ScanResult as ScanResult
-from gate.findings import ScanStatus as ScanStatus
-from gate.findings import ScanTarget as ScanTarget
-from gate.findings import Severity
-
-if TYPE_CHECKING:  # a runtime import would cycle: capabilities → targets → this module
-    from gate.scanners.capabilities import Capabilities
+from gate.findings import ScanResult, ScanStatus, ScanTarget, Severity
+from gate.scanners.capabilities import Capabilities
 
 
 @dataclass(frozen=True)
