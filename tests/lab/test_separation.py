@@ -125,7 +125,7 @@ def test_pipeline_refuses_to_deploy_to_lab_prod_without_a_signed_passing_decisio
     other_commit = tmp_path / "other-commit.json"
     other_commit.write_text(json.dumps({"schema": "hardgate-decision/1", "verdict": "pass",
                                         "environment": "prod", "git": {"commit": "0" * 40}}))  # fmt: skip
-    for decision, reason in ((tmp_path / "missing.json", "cannot read decision record"), (other_commit, "")):
+    for decision, reason in ((tmp_path / "missing.json", "decision record file not found"), (other_commit, "")):
         done = subprocess.run(
             [str(lab.REPO / "pipeline/run"), "prod", "--inventory", str(lab.INVENTORIES / "prod"),
              "--vault-password-file", str(lab.VAULT_DIR / "prod.pass"), "--decision", str(decision),
